@@ -1,0 +1,74 @@
+//! Shared pieces of the workload harness: the `Workload` table entry and helpers.
+#![allow(dead_code)]
+
+/// One runtime's implementation of a workload: takes `--scale`, returns the figure
+/// (in the workload's unit). It must check its own result and panic when it is wrong.
+pub type Bench = fn(f64) -> f64;
+
+/// A headline workload of `shared/WORKLOADS.md`, for each runtime compared.
+pub struct Workload {
+    pub id: &'static str,
+    pub unit: &'static str,
+    /// Smaller is better for every unit we print.
+    pub goro: Bench,
+    pub tokio: Bench,
+    pub smol: Bench,
+}
+
+/// `n * scale`, at least 1.
+pub fn scaled(n: usize, scale: f64) -> usize {
+    ((n as f64) * scale).round().max(1.0) as usize
+}
+
+/// Worker threads: `GOMAXPROCS`, else all cores (as goro's own default).
+pub fn workers() -> usize {
+    std::env::var("GOMAXPROCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// A multi-threaded tokio runtime with `workers()` threads.
+pub fn tokio_rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers())
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Runs `f` on an async-executor with `workers()` threads (smol's usual set-up:
+/// `workers() - 1` helper threads plus the calling thread in `block_on`).
+pub fn smol_run<T>(f: impl FnOnce(&'static async_executor::Executor<'static>) -> T) -> T {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let ex: &'static async_executor::Executor<'static> =
+        Box::leak(Box::new(async_executor::Executor::new()));
+    let stop: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+    let (tx, rx) = async_channel::bounded::<()>(1);
+    let threads: Vec<_> = (1..workers())
+        .map(|_| {
+            let rx = rx.clone();
+            std::thread::spawn(move || {
+                futures_lite::future::block_on(ex.run(async { rx.recv().await.ok() }))
+            })
+        })
+        .collect();
+    let out = f(ex);
+    stop.store(true, Ordering::Relaxed);
+    drop(tx);
+    for t in threads {
+        t.join().unwrap();
+    }
+    out
+}
+
+/// Resident set size in bytes, from /proc/self/status (VmRSS).
+pub fn rss_bytes() -> usize {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<usize>().ok())
+        .map_or(0, |kb| kb * 1024)
+}

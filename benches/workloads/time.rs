@@ -1,0 +1,6 @@
+//! W5 select-timeout, W8 timers (time issue).
+use super::common::Workload;
+
+pub fn workloads() -> Vec<Workload> {
+    vec![]
+}

@@ -1,0 +1,20 @@
+//! goro: Go's concurrency model for async Rust.
+//!
+//! (Crate docs are being written; see README.md.)
+
+#![warn(missing_docs)]
+
+pub mod atomic;
+pub mod chan;
+pub mod context;
+#[cfg(feature = "net")]
+pub mod net;
+pub mod runtime;
+mod select;
+pub mod sync;
+pub mod time;
+
+pub use chan::{chan, Receiver, Sender};
+pub use runtime::{
+    go, num_goroutines, run, unblock, yield_now, Builder, JoinError, JoinHandle, Runtime,
+};

@@ -1,0 +1,1 @@
+//! TODO: networking (goro::net).
