@@ -14,6 +14,8 @@
 mod chan;
 #[path = "workloads/common.rs"]
 mod common;
+#[path = "workloads/net.rs"]
+mod net;
 #[path = "workloads/spawn.rs"]
 mod spawn;
 #[path = "workloads/sync.rs"]
@@ -54,6 +56,7 @@ fn main() {
     all.extend(chan::workloads());
     all.extend(sync::workloads());
     all.extend(time::workloads());
+    all.extend(net::workloads());
     all.sort_by_key(|w| w.id[1..].parse::<u32>().unwrap_or(0));
     let selected: Vec<_> = all
         .into_iter()
