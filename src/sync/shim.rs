@@ -1,0 +1,24 @@
+//! The atomics and `Arc` used by `goro::sync`: loom's under `--cfg loom` (so the loom
+//! models explore every interleaving of the real code), std's otherwise.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicIsize, AtomicUsize};
+#[cfg(loom)]
+pub(crate) use loom::sync::Arc;
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicIsize, AtomicUsize};
+#[cfg(not(loom))]
+pub(crate) use std::sync::Arc;
+
+pub(crate) use std::sync::atomic::Ordering;
+
+/// A CPU spin hint (a loom yield under loom, so spinning loops stay finite there).
+#[inline]
+#[allow(dead_code)]
+pub(crate) fn spin_hint() {
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(not(loom))]
+    std::hint::spin_loop();
+}
