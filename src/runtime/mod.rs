@@ -44,7 +44,7 @@ pub use blocking::{unblock, Unblock, MAX_THREADS as MAX_BLOCKING_THREADS};
 pub use task::{JoinError, JoinHandle};
 
 use task::{GoFuture, Meta};
-use worker::{Config, MainWake, Shared, Worker};
+use worker::{MainWake, Shared, Worker};
 
 /// Runs `fut` as Go's `main` on a new runtime with GOMAXPROCS workers and returns its
 /// output. GOMAXPROCS is the environment variable, else the number of cores.
@@ -82,10 +82,11 @@ where
     F::Output: Send + 'static,
 {
     let loc = Location::caller();
-    match worker::current() {
-        Some(shared) => spawn(&shared, fut, loc),
-        None => spawn(&global().shared, fut, loc),
-    }
+    spawn(
+        worker::current().unwrap_or_else(|| global().shared),
+        fut,
+        loc,
+    )
 }
 
 /// Goroutine ids come in per-thread blocks so spawning touches no shared counter.
@@ -107,12 +108,16 @@ fn next_id() -> u64 {
     .unwrap_or_else(|_| NEXT.fetch_add(1, Relaxed))
 }
 
-fn spawn<F>(shared: &Arc<Shared>, fut: F, loc: &'static Location<'static>) -> JoinHandle<F::Output>
+fn spawn<F>(
+    shared: &'static Shared,
+    fut: F,
+    loc: &'static Location<'static>,
+) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let meta = Meta::new(shared.clone(), next_id(), loc);
+    let meta = Meta::new(shared, next_id(), loc);
     // SAFETY: `spawn_unchecked` lifts `Send`/`'static` checks; we uphold them: the
     // future (`GoFuture`) is `Send` because `F: Send` and it borrows only the task's
     // own metadata (`&Meta`, and `Meta: Sync`), which async-task keeps alive as long as
@@ -199,7 +204,7 @@ pub fn num_goroutines() -> usize {
 /// assert_eq!(rt.block_on(h).unwrap(), 42);
 /// ```
 pub struct Runtime {
-    shared: Arc<Shared>,
+    shared: &'static Shared,
     threads: Mutex<Vec<thread::JoinHandle<()>>>,
 }
 
@@ -310,17 +315,12 @@ impl Builder {
 
     fn build_inner(self, all_threads: bool) -> Runtime {
         let n = self.workers.unwrap_or_else(gomaxprocs);
-        let shared = Shared::new(Config {
-            workers: n,
-            thread_name: self.thread_name,
-            panic_abort: self.panic_abort,
-        });
+        let shared = Shared::get(n, self.panic_abort);
         let first = if all_threads || n == 1 { 0 } else { 1 };
         let threads = (first..n)
             .map(|i| {
-                let shared = shared.clone();
                 thread::Builder::new()
-                    .name(format!("{}-{i}", shared.config.thread_name))
+                    .name(format!("{}-{i}", self.thread_name))
                     .spawn(move || {
                         let w = Worker::new(shared, i);
                         w.run::<std::future::Pending<()>>(None);
@@ -389,7 +389,7 @@ impl Runtime {
             "goro: cannot call run/block_on from inside a goroutine (it would block a \
              worker thread); spawn with go() and .await the handle instead"
         );
-        let shared = &self.shared;
+        let shared = self.shared;
         shared.mains.fetch_add(1, SeqCst);
         struct Main<'a>(&'a Shared);
         impl Drop for Main<'_> {
@@ -411,7 +411,7 @@ impl Runtime {
                     self.0.slot0_owned.store(false, SeqCst);
                 }
             }
-            let w = Worker::new(shared.clone(), 0);
+            let w = Worker::new(shared, 0);
             let _release = Release(shared, w.clone());
             let wake = Arc::new(MainWake {
                 woken: std::sync::atomic::AtomicBool::new(true),
@@ -422,7 +422,7 @@ impl Runtime {
                 .expect("runtime shut down during block_on");
         }
         // Worker 0 is busy: wait on this thread as a foreign one.
-        let _enter = worker::enter(shared.clone());
+        let _enter = worker::enter(shared);
         let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
         let mut cx = Context::from_waker(&waker);
         loop {
@@ -446,7 +446,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn(&self.shared, fut, Location::caller())
+        spawn(self.shared, fut, Location::caller())
     }
 
     /// The number of worker threads (GOMAXPROCS of this runtime).
@@ -476,6 +476,7 @@ impl Drop for Runtime {
             }
         }
         self.shared.finish_shutdown();
+        self.shared.retire();
     }
 }
 

@@ -12,7 +12,6 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering::*};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::worker::Shared;
@@ -22,9 +21,9 @@ const CANCEL: u64 = 1 << 62;
 /// The registry-key bits of [`Meta::state`] (0 = not registered).
 const KEY: u64 = !CANCEL;
 
-/// Per-goroutine metadata, stored in the task allocation.
+/// Per-goroutine metadata, stored in the task allocation (32 bytes).
 pub(crate) struct Meta {
-    pub(crate) shared: Option<Arc<Shared>>,
+    pub(crate) shared: Option<&'static Shared>,
     pub(crate) id: u64,
     pub(crate) location: &'static Location<'static>,
     /// `CANCEL` bit | registry key (0 when not registered).
@@ -32,7 +31,11 @@ pub(crate) struct Meta {
 }
 
 impl Meta {
-    pub(crate) fn new(shared: Arc<Shared>, id: u64, location: &'static Location<'static>) -> Meta {
+    pub(crate) fn new(
+        shared: &'static Shared,
+        id: u64,
+        location: &'static Location<'static>,
+    ) -> Meta {
         Meta {
             shared: Some(shared),
             id,
@@ -51,8 +54,8 @@ impl Meta {
         }
     }
 
-    fn shared(&self) -> &Arc<Shared> {
-        self.shared.as_ref().expect("goroutine without a runtime")
+    fn shared(&self) -> &'static Shared {
+        self.shared.expect("goroutine without a runtime")
     }
 }
 
@@ -208,7 +211,7 @@ impl<F: Future> Future for GoFuture<'_, F> {
                 this.inner.set(None);
                 let shared = meta.shared();
                 let msg = panic_message(payload.as_ref()).unwrap_or("Box<dyn Any>");
-                if shared.config.panic_abort {
+                if shared.panic_abort.load(Relaxed) {
                     eprintln!(
                         "fatal error: goroutine {} (spawned at {}) panicked: {msg}\n\
                          goro: panic_abort is set; aborting the process",
@@ -310,6 +313,9 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn cancel(&self) {
+        if self.is_finished() {
+            return;
+        }
         let meta = self.meta();
         let key = meta.state.fetch_or(CANCEL, SeqCst) & KEY;
         if key != 0 {

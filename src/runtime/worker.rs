@@ -60,18 +60,21 @@ const GLOBAL_TICK: u32 = 61;
 /// Steal rounds over all victims before parking.
 const SEARCH_ROUNDS: usize = 3;
 
-pub(crate) struct Config {
-    pub(crate) workers: usize,
-    pub(crate) thread_name: String,
-    pub(crate) panic_abort: bool,
-}
-
+/// The line thieves write (`head` of the ring) is kept apart from the owner's own
+/// counters so stealing does not keep invalidating them.
 #[repr(align(128))]
+struct Padded<T>(T);
+
 pub(crate) struct Slot {
     pub(crate) queue: Local,
     pub(crate) parker: Arc<Parker>,
     /// Goroutines polled on this worker (thieves use it to spot a stuck `next`).
     polls: AtomicU32,
+    counts: Padded<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
     spawned: AtomicU64,
     finished: AtomicU64,
 }
@@ -82,8 +85,15 @@ struct Idle {
 }
 
 /// State shared by a runtime's workers and handles.
+///
+/// A `Shared` is never freed: goroutines refer to it by `&'static` (no reference
+/// count touched per spawn, the line every core would fight over), and a shut-down
+/// runtime's `Shared` is recycled by the next runtime with as many workers. Stale
+/// references can only come from goroutines of a finished runtime, which are all
+/// closed (async-task never schedules a closed task), so the worst a stale reference
+/// can do is a spurious wake-up.
 pub(crate) struct Shared {
-    pub(crate) config: Config,
+    pub(crate) panic_abort: AtomicBool,
     pub(crate) slots: Box<[Slot]>,
     pub(crate) injector: ConcurrentQueue<Task>,
     idle: Mutex<Idle>,
@@ -103,16 +113,18 @@ pub(crate) struct Shared {
 thread_local! {
     static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
     /// The runtime of a thread inside `block_on` that is not one of its workers.
-    static HANDLE: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+    static HANDLE: Cell<Option<&'static Shared>> = const { Cell::new(None) };
 }
 
+static RETIRED: Mutex<Vec<&'static Shared>> = Mutex::new(Vec::new());
+
 /// The runtime a `go` on this thread spawns onto, if any (worker or `block_on`).
-pub(crate) fn current() -> Option<Arc<Shared>> {
+pub(crate) fn current() -> Option<&'static Shared> {
     WORKER
-        .try_with(|w| w.borrow().as_ref().map(|w| w.shared.clone()))
+        .try_with(|w| w.borrow().as_ref().map(|w| w.shared))
         .ok()
         .flatten()
-        .or_else(|| HANDLE.try_with(|h| h.borrow().clone()).ok().flatten())
+        .or_else(|| HANDLE.try_with(Cell::get).ok().flatten())
 }
 
 /// Whether this thread is a worker (of any runtime).
@@ -128,51 +140,81 @@ pub(crate) fn shard_hint() -> usize {
 }
 
 /// Sets `HANDLE` for the duration of a foreign `block_on`.
-pub(crate) struct EnterGuard(Option<Arc<Shared>>);
+pub(crate) struct EnterGuard(Option<&'static Shared>);
 
-pub(crate) fn enter(shared: Arc<Shared>) -> EnterGuard {
-    EnterGuard(HANDLE.with(|h| h.borrow_mut().replace(shared)))
+pub(crate) fn enter(shared: &'static Shared) -> EnterGuard {
+    EnterGuard(HANDLE.with(|h| h.replace(Some(shared))))
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
-        let prev = self.0.take();
-        let _ = HANDLE.try_with(|h| *h.borrow_mut() = prev);
+        let _ = HANDLE.try_with(|h| h.set(self.0));
     }
 }
 
 /// The scheduling function of every goroutine.
 pub(crate) fn schedule(task: Task, info: ScheduleInfo) {
-    let target = task.metadata().shared.as_ref().map(Arc::as_ptr);
+    let shared = task.metadata().shared.expect("goroutine without a runtime");
     let mut task = Some(task);
     let _ = WORKER.try_with(|w| {
         if let Some(w) = &*w.borrow() {
-            if Some(Arc::as_ptr(&w.shared)) == target {
+            if std::ptr::eq(w.shared, shared) {
                 w.schedule_local(task.take().unwrap(), info.woken_while_running);
             }
         }
     });
     if let Some(task) = task {
-        let shared = task
-            .metadata()
-            .shared
-            .clone()
-            .expect("goroutine without a runtime");
         shared.schedule_remote(task);
     }
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config) -> Arc<Shared> {
-        let n = config.workers;
-        Arc::new(Shared {
+    /// A fresh (or recycled) `Shared` for `n` workers.
+    pub(crate) fn get(n: usize, panic_abort: bool) -> &'static Shared {
+        let recycled = {
+            let mut r = RETIRED.lock().unwrap_or_else(|e| e.into_inner());
+            r.iter()
+                .position(|s| s.slots.len() == n)
+                .map(|i| r.swap_remove(i))
+        };
+        let s = recycled.unwrap_or_else(|| Box::leak(Box::new(Shared::new(n))));
+        s.panic_abort.store(panic_abort, SeqCst);
+        s
+    }
+
+    /// Returns a shut-down `Shared` for reuse.
+    pub(crate) fn retire(&'static self) {
+        debug_assert!(self.closed.load(SeqCst));
+        debug_assert!(self.injector.is_empty() && self.registry.is_empty());
+        for s in self.slots.iter() {
+            s.counts.0.spawned.store(0, SeqCst);
+            s.counts.0.finished.store(0, SeqCst);
+        }
+        self.foreign_spawned.store(0, SeqCst);
+        self.foreign_finished.store(0, SeqCst);
+        self.num_idle.store(0, SeqCst);
+        self.num_searching.store(0, SeqCst);
+        {
+            let mut idle = self.lock_idle();
+            idle.list.clear();
+            idle.in_list.iter_mut().for_each(|b| *b = false);
+        }
+        self.mains.store(0, SeqCst);
+        self.slot0_owned.store(false, SeqCst);
+        self.shutdown.store(false, SeqCst);
+        self.closed.store(false, SeqCst);
+        RETIRED.lock().unwrap_or_else(|e| e.into_inner()).push(self);
+    }
+
+    fn new(n: usize) -> Shared {
+        Shared {
+            panic_abort: AtomicBool::new(false),
             slots: (0..n)
                 .map(|_| Slot {
                     queue: Local::new(),
                     parker: Arc::new(Parker::new()),
                     polls: AtomicU32::new(0),
-                    spawned: AtomicU64::new(0),
-                    finished: AtomicU64::new(0),
+                    counts: Padded(Counts::default()),
                 })
                 .collect(),
             injector: ConcurrentQueue::unbounded(),
@@ -189,8 +231,7 @@ impl Shared {
             foreign_finished: AtomicU64::new(0),
             mains: AtomicUsize::new(0),
             slot0_owned: AtomicBool::new(false),
-            config,
-        })
+        }
     }
 
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Idle> {
@@ -235,20 +276,30 @@ impl Shared {
         !self.injector.is_empty() || self.slots.iter().any(|s| s.queue.len() > 0)
     }
 
+    /// This thread's worker slot in this runtime, if it is one of its workers.
+    fn my_counts(&self) -> Option<&Counts> {
+        WORKER
+            .try_with(|w| match &*w.borrow() {
+                Some(w) if std::ptr::eq(w.shared, self) => Some(&self.slots[w.index].counts.0),
+                _ => None,
+            })
+            .ok()
+            .flatten()
+    }
+
     pub(crate) fn goroutine_started(&self) {
-        let i = shard_hint();
-        match self.slots.get(i) {
-            Some(s) if is_worker_of(self) => s.spawned.fetch_add(1, Relaxed),
-            _ => self.foreign_spawned.fetch_add(1, Relaxed),
-        };
+        match self.my_counts() {
+            // Only this thread writes its own counter: no contended read-modify-write.
+            Some(c) => c.spawned.store(c.spawned.load(Relaxed) + 1, Release),
+            None => drop(self.foreign_spawned.fetch_add(1, Release)),
+        }
     }
 
     pub(crate) fn goroutine_finished(&self) {
-        let i = shard_hint();
-        match self.slots.get(i) {
-            Some(s) if is_worker_of(self) => s.finished.fetch_add(1, Relaxed),
-            _ => self.foreign_finished.fetch_add(1, Relaxed),
-        };
+        match self.my_counts() {
+            Some(c) => c.finished.store(c.finished.load(Relaxed) + 1, Release),
+            None => drop(self.foreign_finished.fetch_add(1, Release)),
+        }
     }
 
     /// Live goroutines, the main goroutine(s) in `block_on` included (Go counts main).
@@ -259,13 +310,13 @@ impl Shared {
             + self
                 .slots
                 .iter()
-                .map(|s| s.finished.load(Acquire))
+                .map(|s| s.counts.0.finished.load(Acquire))
                 .sum::<u64>();
         let sp: u64 = self.foreign_spawned.load(Acquire)
             + self
                 .slots
                 .iter()
-                .map(|s| s.spawned.load(Acquire))
+                .map(|s| s.counts.0.spawned.load(Acquire))
                 .sum::<u64>();
         sp.saturating_sub(fin) as usize + self.mains.load(Acquire)
     }
@@ -309,16 +360,6 @@ impl Shared {
     }
 }
 
-fn is_worker_of(shared: &Shared) -> bool {
-    WORKER
-        .try_with(|w| {
-            w.borrow()
-                .as_ref()
-                .is_some_and(|w| std::ptr::eq(&*w.shared, shared))
-        })
-        .unwrap_or(false)
-}
-
 /// The main goroutine's waker when `block_on` runs it on worker 0.
 pub(crate) struct MainWake {
     pub(crate) woken: AtomicBool,
@@ -337,7 +378,7 @@ impl Wake for MainWake {
 
 /// A worker thread's private state.
 pub(crate) struct Worker {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: &'static Shared,
     pub(crate) index: usize,
     polling: Cell<bool>,
     searching: Cell<bool>,
@@ -349,7 +390,7 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    pub(crate) fn new(shared: Arc<Shared>, index: usize) -> Rc<Worker> {
+    pub(crate) fn new(shared: &'static Shared, index: usize) -> Rc<Worker> {
         let n = shared.slots.len();
         Rc::new(Worker {
             shared,
@@ -446,7 +487,7 @@ impl Worker {
     }
 
     fn next_task(&self, tick: u32) -> Option<Task> {
-        let sh = &*self.shared;
+        let sh = self.shared;
         let q = &self.slot().queue;
         if tick % GLOBAL_TICK == 0 {
             if let Ok(t) = sh.injector.pop() {
@@ -506,7 +547,7 @@ impl Worker {
     }
 
     fn search(&self) -> Option<Task> {
-        let sh = &*self.shared;
+        let sh = self.shared;
         let n = sh.slots.len();
         if !self.searching.get() {
             let active = n - sh.num_idle.load(SeqCst);
@@ -550,7 +591,7 @@ impl Worker {
     }
 
     fn park(&self, main: Option<&MainWake>) {
-        let sh = &*self.shared;
+        let sh = self.shared;
         if self.searching.replace(false) {
             sh.num_searching.fetch_sub(1, SeqCst);
         }
@@ -587,7 +628,7 @@ impl Worker {
 
     /// Called when `block_on` leaves worker 0: hand its tasks to the others.
     pub(crate) fn hand_off(&self) {
-        let sh = &*self.shared;
+        let sh = self.shared;
         if self.searching.replace(false) {
             sh.num_searching.fetch_sub(1, SeqCst);
         }
