@@ -15,6 +15,8 @@ pub mod sync;
 pub mod time;
 
 pub use chan::{chan, Receiver, Sender};
+#[cfg(feature = "macros")]
+pub use goro_macros::{main, test};
 pub use runtime::{
     go, num_goroutines, run, unblock, yield_now, Builder, JoinError, JoinHandle, Runtime,
 };

@@ -367,3 +367,61 @@ fn dropped_sleeps_leave_no_timers() {
         assert!(goro::time::armed_timers() < 10_000);
     });
 }
+
+/// Lost wake-up hunt on the real scheduler: work arriving from outside while every
+/// worker is going to sleep must always run (each round is bounded by a timeout).
+#[test]
+fn no_lost_wakeup_under_churn() {
+    within(60, || {
+        let rt = Arc::new(goro::Runtime::builder().workers(4).build());
+        for round in 0..3000u32 {
+            let (tx, rx) = std::sync::mpsc::channel();
+            // Spawned from a foreign thread: goes through the injector and notify.
+            let h = rt.go(async move {
+                // A chain of wakes across goroutines.
+                let inner = goro::go(async move { round * 2 });
+                tx.send(inner.await.unwrap()).unwrap();
+            });
+            assert_eq!(
+                rx.recv_timeout(Duration::from_secs(5))
+                    .expect("lost wake-up"),
+                round * 2
+            );
+            drop(h);
+        }
+    });
+}
+
+/// Wakes from plain threads while goroutines park and unpark: every one is seen.
+#[test]
+fn foreign_wakes_all_delivered() {
+    within(60, || {
+        goro::run(async {
+            let hs: Vec<_> = (0..8)
+                .map(|_| {
+                    let (tx, rx) = std::sync::mpsc::channel::<u32>();
+                    let th = std::thread::spawn(move || {
+                        for i in 0..500 {
+                            tx.send(i).unwrap();
+                        }
+                    });
+                    let g = goro::go(async move {
+                        let mut got = 0;
+                        while got < 500 {
+                            match rx.try_recv() {
+                                Ok(_) => got += 1,
+                                Err(_) => goro::yield_now().await,
+                            }
+                        }
+                        got
+                    });
+                    (th, g)
+                })
+                .collect();
+            for (th, g) in hs {
+                assert_eq!(g.await.unwrap(), 500);
+                th.join().unwrap();
+            }
+        })
+    });
+}

@@ -26,6 +26,8 @@
 //!   it to detach.
 
 mod blocking;
+#[cfg(all(test, loom))]
+mod loom_idle;
 pub(crate) mod park;
 mod queue;
 mod registry;

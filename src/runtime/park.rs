@@ -6,8 +6,11 @@
 //! before a `park` count as one; `park` may return spuriously, and callers re-check
 //! their condition.
 
-use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
-use std::sync::{Condvar, Mutex};
+#[cfg(loom)]
+use loom::sync::{atomic::AtomicU8, Condvar, Mutex};
+use std::sync::atomic::Ordering::SeqCst;
+#[cfg(not(loom))]
+use std::sync::{atomic::AtomicU8, Condvar, Mutex};
 use std::time::Instant;
 
 const EMPTY: u8 = 0;
@@ -84,7 +87,7 @@ impl Parker {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::Arc;
@@ -118,5 +121,49 @@ mod tests {
             p.unpark();
         }
         h.join().unwrap();
+    }
+}
+
+/// Loom: every interleaving of `park` against `unpark` (run with
+/// `RUSTFLAGS="--cfg loom" cargo test --release --lib runtime::park`).
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::atomic::AtomicBool;
+    use loom::sync::Arc;
+
+    /// The flag-then-unpark / check-then-park pattern every waker uses never loses
+    /// the wake-up.
+    #[test]
+    fn no_lost_wakeup() {
+        loom::model(|| {
+            let p = Arc::new(Parker::new());
+            let flag = Arc::new(AtomicBool::new(false));
+            let (p2, f2) = (p.clone(), flag.clone());
+            let t = loom::thread::spawn(move || {
+                f2.store(true, SeqCst);
+                p2.unpark();
+            });
+            while !flag.load(SeqCst) {
+                p.park(None);
+            }
+            t.join().unwrap();
+        });
+    }
+
+    /// Two unparks before one park leave at most one token.
+    #[test]
+    fn tokens_do_not_accumulate() {
+        loom::model(|| {
+            let p = Arc::new(Parker::new());
+            let p2 = p.clone();
+            let t = loom::thread::spawn(move || {
+                p2.unpark();
+                p2.unpark();
+            });
+            t.join().unwrap();
+            p.park(None);
+            assert_eq!(p.state.load(SeqCst), EMPTY);
+        });
     }
 }

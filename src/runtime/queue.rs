@@ -21,7 +21,12 @@
 //! not stealable; the worker loop bounds how often it may be preferred over the queue.
 
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering::*};
+use std::sync::atomic::Ordering::*;
+
+#[cfg(loom)]
+use loom::sync::atomic::{AtomicPtr, AtomicU32};
+#[cfg(not(loom))]
+use std::sync::atomic::{AtomicPtr, AtomicU32};
 
 use async_task::Runnable;
 use concurrent_queue::ConcurrentQueue;
@@ -191,7 +196,7 @@ impl Drop for Local {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -291,5 +296,62 @@ mod tests {
         }
         assert_eq!(own + stolen + spilled, N);
         assert_eq!(ran.load(Ordering::SeqCst), N);
+    }
+}
+
+/// Loom: the owner pops while a thief steals; every task is taken exactly once.
+/// Run with `RUSTFLAGS="--cfg loom" cargo test --release --no-default-features --lib runtime::queue`.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn task(counter: &std::sync::Arc<AtomicUsize>) -> Task {
+        let c = counter.clone();
+        let (r, t) = async_task::Builder::new()
+            .metadata(Meta::detached_for_tests())
+            .spawn(
+                move |_| async move {
+                    c.fetch_add(1, Ordering::SeqCst);
+                },
+                |_| {},
+            );
+        t.detach();
+        r
+    }
+
+    #[test]
+    fn pop_against_steal() {
+        loom::model(|| {
+            let ran = std::sync::Arc::new(AtomicUsize::new(0));
+            let inj = ConcurrentQueue::unbounded();
+            let victim = Arc::new(Local::new());
+            for _ in 0..3 {
+                victim.push(task(&ran), &inj);
+            }
+            let v2 = victim.clone();
+            let thief = loom::thread::spawn(move || {
+                let mine = Local::new();
+                let mut n = 0;
+                if let Some(t) = mine.steal_from(&v2) {
+                    t.run();
+                    n += 1;
+                    while let Some(t) = mine.pop() {
+                        t.run();
+                        n += 1;
+                    }
+                }
+                n
+            });
+            let mut own = 0;
+            while let Some(t) = victim.pop() {
+                t.run();
+                own += 1;
+            }
+            let stolen = thief.join().unwrap();
+            assert_eq!(own + stolen, 3);
+            assert_eq!(ran.load(Ordering::SeqCst), 3);
+        });
     }
 }
