@@ -4,6 +4,8 @@
 //! | goro | Go |
 //! |------|----|
 //! | [`WaitGroup`] | `sync.WaitGroup` |
+//! | [`Mutex`] | `sync.Mutex` |
+//! | [`RwMutex`] | `sync.RWMutex` |
 //!
 //! Every primitive is executor-agnostic: waiting is done with plain [`Waker`]s through
 //! [`event_listener`], so the futures work under any executor (goro's, tokio's,
@@ -13,7 +15,11 @@
 //!
 //! [`Waker`]: std::task::Waker
 
+mod mutex;
+mod rwmutex;
 mod shim;
 mod waitgroup;
 
+pub use mutex::{Lock, Mutex, MutexGuard};
+pub use rwmutex::{Read, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, Write};
 pub use waitgroup::{Wait, WaitGroup};
