@@ -1,19 +1,39 @@
-//! Synchronisation primitives: Go's `sync` package (and `golang.org/x/sync`'s
-//! `errgroup` and `semaphore`), awaitable.
+//! Synchronisation primitives: Go's `sync` package and `golang.org/x/sync`'s
+//! `errgroup` and `semaphore`, awaitable.
 //!
 //! | goro | Go |
 //! |------|----|
-//! | [`WaitGroup`] | `sync.WaitGroup` |
+//! | [`WaitGroup`] | `sync.WaitGroup` (with Go 1.25's `WaitGroup.Go`) |
+//! | [`Mutex`] | `sync.Mutex` (owning its data, like Rust's) |
+//! | [`RwMutex`] | `sync.RWMutex` |
+//! | [`Once`] | `sync.Once` |
+//! | [`OnceCell`] | `sync.OnceValue`, as a cell |
+//! | [`Semaphore`] | `x/sync/semaphore.Weighted` |
+//! | [`ErrGroup`] | `x/sync/errgroup.Group` |
 //!
 //! Every primitive is executor-agnostic: waiting is done with plain [`Waker`]s through
 //! [`event_listener`], so the futures work under any executor (goro's, tokio's,
 //! `futures_lite::future::block_on`), and each blocking operation has a `_blocking`
-//! form for plain threads. Hot paths (an uncontended lock or unlock, `WaitGroup::done`)
-//! are one atomic operation and never allocate.
+//! form for plain threads. Every wait is cancel-safe: dropping the future gives up
+//! the wait without disturbing the other waiters. Hot paths (an uncontended lock or
+//! unlock, `WaitGroup::done`) are one atomic operation and never allocate.
+//!
+//! Each primitive's module documentation describes its algorithm, its invariants and
+//! where it differs from Go.
 //!
 //! [`Waker`]: std::task::Waker
 
+mod errgroup;
+mod mutex;
+mod once;
+mod rwmutex;
+mod semaphore;
 mod shim;
 mod waitgroup;
 
+pub use errgroup::{BoxError, ErrGroup, PanicError};
+pub use mutex::{Lock, Mutex, MutexGuard};
+pub use once::{Once, OnceCell};
+pub use rwmutex::{Read, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, Write};
+pub use semaphore::{Acquire, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use waitgroup::{Wait, WaitGroup};

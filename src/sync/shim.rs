@@ -2,12 +2,12 @@
 //! models explore every interleaving of the real code), std's otherwise.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicIsize, AtomicUsize};
+pub(crate) use loom::sync::atomic::{AtomicIsize, AtomicU64, AtomicUsize};
 #[cfg(loom)]
 pub(crate) use loom::sync::Arc;
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicIsize, AtomicUsize};
+pub(crate) use std::sync::atomic::{AtomicIsize, AtomicU64, AtomicUsize};
 #[cfg(not(loom))]
 pub(crate) use std::sync::Arc;
 
@@ -15,7 +15,6 @@ pub(crate) use std::sync::atomic::Ordering;
 
 /// A CPU spin hint (a loom yield under loom, so spinning loops stay finite there).
 #[inline]
-#[allow(dead_code)]
 pub(crate) fn spin_hint() {
     #[cfg(loom)]
     loom::thread::yield_now();

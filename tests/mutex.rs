@@ -1,0 +1,241 @@
+//! goro::sync::Mutex.
+mod common;
+
+use common::{run_within, within};
+use goro::atomic::{Bool, Int64};
+use goro::sync::{Mutex, MutexGuard, WaitGroup};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+// NOTE: the tests keep their JoinHandles alive until the end: the temporary runtime
+// stub cancels a goroutine whose handle is dropped (the real runtime detaches it).
+
+fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    let waker = Waker::from(std::sync::Arc::new(Noop));
+    Pin::new(f).poll(&mut Context::from_waker(&waker))
+}
+
+#[test]
+fn guard_is_send_and_sync() {
+    fn assert_send<T: Send>() {}
+    fn assert_sync<T: Sync>() {}
+    assert_send::<MutexGuard<'static, Vec<u8>>>();
+    assert_sync::<MutexGuard<'static, Vec<u8>>>();
+    assert_send::<Mutex<Vec<u8>>>();
+    assert_sync::<Mutex<Vec<u8>>>();
+    assert_send::<goro::sync::Lock<'static, Vec<u8>>>();
+}
+
+/// 1,000 goroutines increment a plain (non-atomic) counter under the lock; an
+/// `inside` counter checks that no two are ever in the critical section together.
+#[test]
+fn mutual_exclusion_1000_goroutines() {
+    const G: i64 = 1000;
+    const K: i64 = 100;
+    run_within(30, async {
+        let m = Arc::new(Mutex::new(0i64));
+        let inside = Arc::new(Int64::new(0));
+        let wg = WaitGroup::new();
+        let hs: Vec<_> = (0..G)
+            .map(|_| {
+                let (m, inside) = (m.clone(), inside.clone());
+                wg.go(async move {
+                    for _ in 0..K {
+                        let mut g = m.lock().await;
+                        assert_eq!(inside.add(1), 1, "two goroutines inside the lock");
+                        *g += 1;
+                        inside.add(-1);
+                    }
+                })
+            })
+            .collect();
+        wg.wait().await;
+        for h in hs {
+            h.await.unwrap();
+        }
+        assert_eq!(*m.lock().await, G * K);
+    });
+}
+
+/// Go's starvation mode: while 8 goroutines hammer the lock, another one gets it
+/// within 50 ms.
+#[test]
+fn starving_waiter_gets_the_lock() {
+    run_within(30, async {
+        let m = Arc::new(Mutex::new(0u64));
+        let stop = Arc::new(Bool::new(false));
+        let started = WaitGroup::new();
+        started.add(8);
+        let hammers: Vec<_> = (0..8)
+            .map(|_| {
+                let (m, stop, started) = (m.clone(), stop.clone(), started.clone());
+                goro::go(async move {
+                    let mut first = true;
+                    while !stop.load() {
+                        let mut g = m.lock().await;
+                        *g += 1;
+                        // A short critical section.
+                        let t = Instant::now();
+                        while t.elapsed() < Duration::from_micros(5) {
+                            std::hint::spin_loop();
+                        }
+                        drop(g);
+                        if first {
+                            first = false;
+                            started.done();
+                        }
+                    }
+                })
+            })
+            .collect();
+        started.wait().await;
+        // Several attempts; each must be served within 50 ms.
+        let mut worst = Duration::ZERO;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let g = m.lock().await;
+            worst = worst.max(t.elapsed());
+            drop(g);
+        }
+        stop.store(true);
+        for h in hammers {
+            h.await.unwrap();
+        }
+        assert!(
+            worst < Duration::from_millis(50),
+            "a waiter waited {worst:?} for a hammered lock"
+        );
+        assert!(*m.lock().await > 0);
+    });
+}
+
+#[test]
+fn try_lock_and_blocking_forms() {
+    within(10, || {
+        let m = Arc::new(Mutex::new(1));
+        let g = m.try_lock().unwrap();
+        assert!(m.try_lock().is_none());
+        let m2 = m.clone();
+        let t = std::thread::spawn(move || {
+            *m2.lock_blocking() += 1;
+        });
+        drop(g);
+        t.join().unwrap();
+        assert_eq!(*m.lock_blocking(), 2);
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let m = m.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..1000 {
+                        *m.lock_blocking() += 1;
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(*m.lock_blocking(), 4002);
+    });
+}
+
+#[test]
+fn get_mut_into_inner_default_debug() {
+    let mut m = Mutex::new(vec![1]);
+    m.get_mut().push(2);
+    assert_eq!(format!("{m:?}"), "Mutex { data: [1, 2] }");
+    {
+        let g = m.try_lock().unwrap();
+        assert_eq!(format!("{m:?}"), "Mutex { data: <locked> }");
+        assert_eq!(format!("{g:?}"), "[1, 2]");
+    }
+    assert_eq!(m.into_inner(), vec![1, 2]);
+    let d: Mutex<String> = Mutex::default();
+    assert_eq!(*d.lock_blocking(), "");
+    static S: Mutex<u32> = Mutex::new(7);
+    assert_eq!(*S.lock_blocking(), 7);
+    let u: &Mutex<[u8]> = &Mutex::new([1u8, 2, 3]);
+    assert_eq!(u.lock_blocking().len(), 3);
+}
+
+/// Dropping a waiting `lock()` future gives up the wait without disturbing others.
+#[test]
+fn cancelled_lock_future() {
+    within(10, || {
+        let m = Mutex::new(0);
+        let g = m.try_lock().unwrap();
+        let mut a = m.lock();
+        let mut b = m.lock();
+        assert!(poll_once(&mut a).is_pending());
+        assert!(poll_once(&mut b).is_pending());
+        drop(a);
+        drop(g);
+        let g = futures_lite::future::block_on(b);
+        drop(g);
+        assert!(m.try_lock().is_some());
+    });
+}
+
+/// The primitives work under any executor: plain `block_on` threads here.
+#[test]
+fn executor_agnostic_block_on() {
+    within(10, || {
+        let m = Arc::new(Mutex::new(0u32));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let m = m.clone();
+                std::thread::spawn(move || {
+                    futures_lite::future::block_on(async {
+                        for _ in 0..500 {
+                            let mut g = m.lock().await;
+                            *g += 1;
+                            futures_lite::future::yield_now().await;
+                        }
+                    })
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(*m.lock_blocking(), 2000);
+    });
+}
+
+/// The guard held across `.await` points while others queue.
+#[test]
+fn guard_held_across_await() {
+    run_within(10, async {
+        let m = Arc::new(Mutex::new(Vec::new()));
+        let wg = WaitGroup::new();
+        let hs: Vec<_> = (0..10)
+            .map(|i| {
+                let m = m.clone();
+                wg.go(async move {
+                    for k in 0..10 {
+                        let mut g = m.lock().await;
+                        g.push((i, k, 0));
+                        goro::yield_now().await;
+                        // Nobody else got in while we were suspended.
+                        assert_eq!(*g.last().unwrap(), (i, k, 0));
+                        g.push((i, k, 1));
+                    }
+                })
+            })
+            .collect();
+        wg.wait().await;
+        drop(hs);
+        let v = m.lock().await;
+        assert_eq!(v.len(), 200);
+        for pair in v.chunks(2) {
+            assert_eq!((pair[0].0, pair[0].1), (pair[1].0, pair[1].1));
+        }
+    });
+}
