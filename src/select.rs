@@ -220,6 +220,15 @@ pub mod __private {
         }
     }
 
+    /// Access to the cases of a select by index.
+    #[allow(clippy::len_without_is_empty)]
+    pub trait Cases {
+        /// The number of cases.
+        fn len(&self) -> usize;
+        /// Case `i`.
+        fn case(&mut self, i: usize) -> Pin<&mut dyn Branch>;
+    }
+
     /// Holder for the autoref dispatch of `select!` case expressions.
     pub struct Wrap<T>(pub Option<T>);
 
@@ -284,12 +293,6 @@ pub mod __private {
         }
     }
 
-    /// Erases a pinned case.
-    #[inline]
-    pub fn as_dyn<'a, B: Branch + 'a>(b: Pin<&'a mut B>) -> Pin<&'a mut (dyn Branch + 'a)> {
-        b
-    }
-
     /// Takes a winning case's output.
     #[inline]
     pub fn take_output<B: TakeOutput>(b: Pin<&mut B>) -> B::Output {
@@ -297,16 +300,16 @@ pub mod __private {
     }
 
     /// The future that a `select!` awaits: `Some(i)` (case `i` won) or `None`
-    /// (default).
-    pub struct SelectFut<'a, const N: usize> {
-        cases: [Pin<&'a mut (dyn Branch + 'a)>; N],
+    /// (default). `C` is a tuple of pinned cases.
+    pub struct SelectFut<C: Cases> {
+        cases: C,
         state: SelectState,
         has_default: bool,
     }
 
-    impl<'a, const N: usize> SelectFut<'a, N> {
+    impl<C: Cases> SelectFut<C> {
         /// A select over `cases`.
-        pub fn new(cases: [Pin<&'a mut (dyn Branch + 'a)>; N], has_default: bool) -> Self {
+        pub fn new(cases: C, has_default: bool) -> Self {
             SelectFut {
                 cases,
                 state: SelectState::new(),
@@ -315,16 +318,7 @@ pub mod __private {
         }
     }
 
-    impl<const N: usize> Cases for [Pin<&mut (dyn Branch + '_)>; N] {
-        fn len(&self) -> usize {
-            N
-        }
-        fn case(&mut self, i: usize) -> Pin<&mut dyn Branch> {
-            self[i].as_mut()
-        }
-    }
-
-    impl<const N: usize> Future for SelectFut<'_, N> {
+    impl<C: Cases> Future for SelectFut<C> {
         type Output = Option<usize>;
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<usize>> {
             // SAFETY: we never move out of the pinned future; `state` is only
@@ -334,20 +328,66 @@ pub mod __private {
         }
     }
 
-    impl<const N: usize> Drop for SelectFut<'_, N> {
+    impl<C: Cases> Drop for SelectFut<C> {
         fn drop(&mut self) {
             cancel_select(&self.state, &mut self.cases);
         }
     }
+
+    macro_rules! tuple_cases {
+        ($len:literal: $($idx:tt $B:ident),*) => {
+            impl<$($B: Branch),*> Cases for ($(Pin<&mut $B>,)*) {
+                #[inline]
+                fn len(&self) -> usize {
+                    $len
+                }
+                #[inline]
+                #[allow(unused_variables)]
+                fn case(&mut self, i: usize) -> Pin<&mut dyn Branch> {
+                    match i {
+                        $($idx => self.$idx.as_mut(),)*
+                        _ => unreachable!(),
+                    }
+                }
+            }
+        };
+    }
+    tuple_cases!(0: );
+    tuple_cases!(1: 0 B0);
+    tuple_cases!(2: 0 B0, 1 B1);
+    tuple_cases!(3: 0 B0, 1 B1, 2 B2);
+    tuple_cases!(4: 0 B0, 1 B1, 2 B2, 3 B3);
+    tuple_cases!(5: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4);
+    tuple_cases!(6: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5);
+    tuple_cases!(7: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6);
+    tuple_cases!(8: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7);
+    tuple_cases!(9: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8);
+    tuple_cases!(10: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9);
+    tuple_cases!(11: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10);
+    tuple_cases!(12: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11);
+    tuple_cases!(13: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12);
+    tuple_cases!(14: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13);
+    tuple_cases!(15: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14);
+    tuple_cases!(16: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15);
+    tuple_cases!(17: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16);
+    tuple_cases!(18: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17);
+    tuple_cases!(19: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18);
+    tuple_cases!(20: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19);
+    tuple_cases!(21: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20);
+    tuple_cases!(22: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21);
+    tuple_cases!(23: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22);
+    tuple_cases!(24: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23);
+    tuple_cases!(25: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24);
+    tuple_cases!(26: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25);
+    tuple_cases!(27: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26);
+    tuple_cases!(28: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26, 27 B27);
+    tuple_cases!(29: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26, 27 B27, 28 B28);
+    tuple_cases!(30: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26, 27 B27, 28 B28, 29 B29);
+    tuple_cases!(31: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26, 27 B27, 28 B28, 29 B29, 30 B30);
+    tuple_cases!(32: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26, 27 B27, 28 B28, 29 B29, 30 B30, 31 B31);
 }
 
-use __private::Branch;
-
-/// Access to the cases of a select by index.
-pub(crate) trait Cases {
-    fn len(&self) -> usize;
-    fn case(&mut self, i: usize) -> Pin<&mut dyn Branch>;
-}
+use __private::{Branch, Cases};
 
 /// The commit slot of a select and its progress.
 pub(crate) struct SelectState {
@@ -606,9 +646,7 @@ mod smallvec {
 macro_rules! select {
     ($($tokens:tt)*) => {
         $crate::__goro_select_parse! {
-            @names [__c0 __c1 __c2 __c3 __c4 __c5 __c6 __c7 __c8 __c9 __c10 __c11 __c12
-                __c13 __c14 __c15 __c16 __c17 __c18 __c19 __c20 __c21 __c22 __c23 __c24
-                __c25 __c26 __c27 __c28 __c29 __c30 __c31]
+            @names [(__c0 0) (__c1 1) (__c2 2) (__c3 3) (__c4 4) (__c5 5) (__c6 6) (__c7 7) (__c8 8) (__c9 9) (__c10 10) (__c11 11) (__c12 12) (__c13 13) (__c14 14) (__c15 15) (__c16 16) (__c17 17) (__c18 18) (__c19 19) (__c20 20) (__c21 21) (__c22 22) (__c23 23) (__c24 24) (__c25 25) (__c26 26) (__c27 27) (__c28 28) (__c29 29) (__c30 30) (__c31 31)]
             @cases []
             @default []
             $($tokens)*
@@ -619,9 +657,14 @@ macro_rules! select {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __goro_select_parse {
+    // default => block,
+    (@names $names:tt @cases $cases:tt @default []
+        default => $body:block, $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names $names @cases $cases @default [$body] $($rest)* }
+    };
     // default => block
     (@names $names:tt @cases $cases:tt @default []
-        default => $body:block $(,)? $($rest:tt)*) => {
+        default => $body:block $($rest:tt)*) => {
         $crate::__goro_select_parse! { @names $names @cases $cases @default [$body] $($rest)* }
     };
     // default => expr
@@ -629,33 +672,43 @@ macro_rules! __goro_select_parse {
         default => $body:expr $(, $($rest:tt)*)?) => {
         $crate::__goro_select_parse! { @names $names @cases $cases @default [{ $body }] $($($rest)*)? }
     };
+    // pat = expr, if cond => block,
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
+        $p:pat = $e:expr, if $c:expr => $body:block, $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, $c, $body)] @default $d $($rest)* }
+    };
     // pat = expr, if cond => block
-    (@names [$n:ident $($ns:ident)*] @cases [$($cases:tt)*] @default $d:tt
-        $p:pat = $e:expr, if $c:expr => $body:block $(,)? $($rest:tt)*) => {
-        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $p, $e, $c, $body)] @default $d $($rest)* }
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
+        $p:pat = $e:expr, if $c:expr => $body:block $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, $c, $body)] @default $d $($rest)* }
     };
     // pat = expr, if cond => expr
-    (@names [$n:ident $($ns:ident)*] @cases [$($cases:tt)*] @default $d:tt
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
         $p:pat = $e:expr, if $c:expr => $body:expr $(, $($rest:tt)*)?) => {
-        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $p, $e, $c, { $body })] @default $d $($($rest)*)? }
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, $c, { $body })] @default $d $($($rest)*)? }
+    };
+    // pat = expr => block,
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
+        $p:pat = $e:expr => $body:block, $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, true, $body)] @default $d $($rest)* }
     };
     // pat = expr => block
-    (@names [$n:ident $($ns:ident)*] @cases [$($cases:tt)*] @default $d:tt
-        $p:pat = $e:expr => $body:block $(,)? $($rest:tt)*) => {
-        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $p, $e, true, $body)] @default $d $($rest)* }
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
+        $p:pat = $e:expr => $body:block $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, true, $body)] @default $d $($rest)* }
     };
     // pat = expr => expr
-    (@names [$n:ident $($ns:ident)*] @cases [$($cases:tt)*] @default $d:tt
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
         $p:pat = $e:expr => $body:expr $(, $($rest:tt)*)?) => {
-        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $p, $e, true, { $body })] @default $d $($($rest)*)? }
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, true, { $body })] @default $d $($($rest)*)? }
     };
     // all parsed, no default
-    (@names $names:tt @cases [$(($n:ident, $p:pat, $e:expr, $c:expr, $body:block))*] @default []) => {
-        $crate::__goro_select_emit! { [$(($n, $p, $e, $c, $body))*] false { ::core::unreachable!("goro: select without default chose default") } }
+    (@names $names:tt @cases [$(($n:ident, $i:literal, $p:pat, $e:expr, $c:expr, $body:block))*] @default []) => {
+        $crate::__goro_select_emit! { [$(($n, $i, $p, $e, $c, $body))*] false { ::core::unreachable!("goro: select without default chose default") } }
     };
     // all parsed, with default
-    (@names $names:tt @cases [$(($n:ident, $p:pat, $e:expr, $c:expr, $body:block))*] @default [$d:block]) => {
-        $crate::__goro_select_emit! { [$(($n, $p, $e, $c, $body))*] true $d }
+    (@names $names:tt @cases [$(($n:ident, $i:literal, $p:pat, $e:expr, $c:expr, $body:block))*] @default [$d:block]) => {
+        $crate::__goro_select_emit! { [$(($n, $i, $p, $e, $c, $body))*] true $d }
     };
     (@names [] $($rest:tt)*) => {
         ::core::compile_error!("goro::select!: at most 32 cases (use goro::Select)")
@@ -665,7 +718,7 @@ macro_rules! __goro_select_parse {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __goro_select_emit {
-    ([$(($n:ident, $p:pat, $e:expr, $c:expr, $body:block))*] $has_default:tt $d:block) => {{
+    ([$(($n:ident, $i:literal, $p:pat, $e:expr, $c:expr, $body:block))*] $has_default:tt $d:block) => {{
         #[allow(unused_imports)]
         use $crate::select::__private::{ViaChan as _, ViaFuture as _};
         $(
@@ -681,22 +734,18 @@ macro_rules! __goro_select_emit {
             );
         )*
         let __goro_won: ::core::option::Option<usize> = $crate::select::__private::SelectFut::new(
-            [$($crate::select::__private::as_dyn($n.as_mut())),*],
+            ($($n.as_mut(),)*),
             $has_default,
         )
         .await;
-        #[allow(unused_mut, unused_assignments, unused_variables)]
-        let mut __goro_k = 0usize;
-        #[allow(unreachable_code, clippy::never_loop)]
-        'goro_select: {
+        match __goro_won {
             $(
-                if __goro_won == ::core::option::Option::Some(__goro_k) {
+                ::core::option::Option::Some($i) => {
                     let $p = $crate::select::__private::take_output($n.as_mut());
-                    break 'goro_select $body;
+                    $body
                 }
-                __goro_k += 1;
             )*
-            $d
+            _ => $d,
         }
     }};
 }
