@@ -68,13 +68,16 @@ pub mod context;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod runtime;
-mod select;
+pub mod select;
 pub mod sync;
 pub mod time;
 
-pub use chan::{chan, Receiver, Sender};
+pub use chan::{
+    chan, Receiver, RecvFuture, SendError, SendFuture, Sender, TryRecvError, TrySendError,
+};
 #[cfg(feature = "macros")]
 pub use goro_macros::{main, test};
 pub use runtime::{
     go, num_goroutines, run, unblock, yield_now, Builder, JoinError, JoinHandle, Runtime,
 };
+pub use select::{Select, SelectFuture, Selected};
