@@ -26,6 +26,7 @@
 //!   it to detach.
 
 mod blocking;
+pub(crate) mod coop;
 #[cfg(all(test, loom))]
 mod loom_idle;
 pub(crate) mod park;

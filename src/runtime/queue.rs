@@ -176,6 +176,11 @@ impl Local {
         (!old.is_null()).then(|| unsafe { from_ptr(old) })
     }
 
+    /// Whether a task waits in the `next` slot.
+    pub(crate) fn has_next(&self) -> bool {
+        !self.next.load(Relaxed).is_null()
+    }
+
     /// Takes the `next` task.
     pub(crate) fn take_next(&self) -> Option<Task> {
         if self.next.load(Relaxed).is_null() {

@@ -30,8 +30,12 @@
 //!   `SeqCst` fence, then re-checks every ring and the injector. With the pusher's
 //!   fence this is Dekker's pattern: either the pusher sees an idle worker (or a
 //!   searcher) or the parker sees the work.
-//! - Placing a task in an empty `next` slot wakes nobody: only the owner may run it
-//!   until it has sat there for a whole search round.
+//! - A `next` task may be taken by another worker only once its owner has not
+//!   finished a poll for a whole search round (or a watch period): it is stranded
+//!   behind a long poll. While any `next` slot is occupied, one parked worker (the
+//!   *watcher*) wakes every millisecond to rescue such tasks, as Go's sysmon does;
+//!   placing a task in an empty `next` slot wakes a worker only when no watcher
+//!   exists, so message-passing pairs cost no wake-ups in the steady state.
 //! - Timers are kept in one process-wide wheel (see `crate::time`). A parking worker
 //!   takes the "timer sleeper" role when it would wake earlier than the current one,
 //!   and parks until the next deadline; running workers fire due timers every 61
@@ -57,6 +61,8 @@ use crate::time::driver;
 const MAX_NEXT: u32 = 3;
 /// Every this many ticks a worker looks at the injector first and fires due timers.
 const GLOBAL_TICK: u32 = 61;
+/// How often the watcher looks for `next` tasks stranded behind a long poll.
+const WATCH_PERIOD: std::time::Duration = std::time::Duration::from_millis(1);
 /// Steal rounds over all victims before parking.
 const SEARCH_ROUNDS: usize = 3;
 
@@ -108,6 +114,8 @@ pub(crate) struct Shared {
     pub(crate) mains: AtomicUsize,
     /// Whether a `block_on` caller currently acts as worker 0.
     pub(crate) slot0_owned: AtomicBool,
+    /// Whether a parked worker is watching for stranded `next` tasks.
+    watcher: AtomicBool,
 }
 
 thread_local! {
@@ -201,6 +209,7 @@ impl Shared {
         }
         self.mains.store(0, SeqCst);
         self.slot0_owned.store(false, SeqCst);
+        self.watcher.store(false, SeqCst);
         self.shutdown.store(false, SeqCst);
         self.closed.store(false, SeqCst);
         RETIRED.lock().unwrap_or_else(|e| e.into_inner()).push(self);
@@ -231,6 +240,7 @@ impl Shared {
             foreign_finished: AtomicU64::new(0),
             mains: AtomicUsize::new(0),
             slot0_owned: AtomicBool::new(false),
+            watcher: AtomicBool::new(false),
         }
     }
 
@@ -427,6 +437,9 @@ impl Worker {
         } else if let Some(old) = q.put_next(task) {
             q.push(old, &self.shared.injector);
             self.shared.notify_work();
+        } else if !self.shared.watcher.load(Relaxed) && self.shared.num_idle.load(Relaxed) > 0 {
+            // Nobody watches `next` slots: wake a worker to do so (see `park`).
+            self.shared.wake_one(false);
         }
     }
 
@@ -444,6 +457,13 @@ impl Worker {
         }
         WORKER.with(|w| *w.borrow_mut() = Some(self.clone()));
         let _unset = Unset;
+        struct Unbudget;
+        impl Drop for Unbudget {
+            fn drop(&mut self) {
+                super::coop::unconstrained();
+            }
+        }
+        let _unbudget = Unbudget;
         self.run_loop(main)
     }
 
@@ -459,6 +479,7 @@ impl Worker {
             if let (Some((fut, wake)), Some(waker)) = (main.as_mut(), main_waker.as_ref()) {
                 if wake.woken.swap(false, SeqCst) {
                     self.polling.set(true);
+                    super::coop::reset();
                     let r = fut.as_mut().poll(&mut Context::from_waker(waker));
                     self.polling.set(false);
                     if let Poll::Ready(v) = r {
@@ -529,6 +550,7 @@ impl Worker {
         slot.polls
             .store(slot.polls.load(Relaxed).wrapping_add(1), Relaxed);
         self.polling.set(true);
+        super::coop::reset();
         t.run();
         self.polling.set(false);
     }
@@ -606,13 +628,39 @@ impl Worker {
             || sh.shutdown.load(SeqCst)
             || main.is_some_and(|m| m.woken.load(SeqCst))
             || driver::due();
+        let mut rescued = None;
         if !ready {
             let parker = &self.slot().parker;
-            let deadline = driver::claim_sleep(parker);
+            let mut deadline = driver::claim_sleep(parker);
+            let timer_duty = deadline.is_some();
+            // Watch `next` slots: a task there is stranded if its worker stays in one
+            // poll. One parked worker (the watcher) wakes every WATCH_PERIOD to rescue
+            // such tasks, as Go's sysmon does; then nobody needs waking per placement.
+            let watching = self.any_next_elsewhere()
+                && sh
+                    .watcher
+                    .compare_exchange(false, true, SeqCst, SeqCst)
+                    .is_ok();
+            if watching {
+                let mut seen = self.seen_polls.borrow_mut();
+                for (i, s) in sh.slots.iter().enumerate() {
+                    seen[i] = s.polls.load(Relaxed);
+                }
+                let w = std::time::Instant::now() + WATCH_PERIOD;
+                deadline = Some(deadline.map_or(w, |d| d.min(w)));
+            }
             parker.park(deadline);
-            if deadline.is_some() {
+            if timer_duty {
                 driver::release_sleep(parker);
             }
+            if watching {
+                sh.watcher.store(false, SeqCst);
+                rescued = self.rescue_stranded();
+            }
+        }
+        if let Some(t) = rescued {
+            // Run it next; our ring is empty, so this cannot overflow.
+            self.slot().queue.push(t, &sh.injector);
         }
         let mut idle = sh.lock_idle();
         if idle.in_list[self.index] {
@@ -624,6 +672,25 @@ impl Worker {
             // `wake_one` picked us and counted us as searching.
             self.searching.set(true);
         }
+    }
+
+    fn any_next_elsewhere(&self) -> bool {
+        let sh = self.shared;
+        sh.slots
+            .iter()
+            .enumerate()
+            .any(|(i, s)| i != self.index && s.queue.has_next())
+    }
+
+    /// Takes a `next` task from a worker that has not finished a poll since we parked.
+    fn rescue_stranded(&self) -> Option<Task> {
+        let sh = self.shared;
+        let seen = self.seen_polls.borrow();
+        sh.slots.iter().enumerate().find_map(|(i, s)| {
+            (i != self.index && s.polls.load(Relaxed) == seen[i] && s.queue.has_next())
+                .then(|| s.queue.take_next())
+                .flatten()
+        })
     }
 
     /// Called when `block_on` leaves worker 0: hand its tasks to the others.

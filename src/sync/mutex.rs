@@ -200,6 +200,9 @@ impl RawMutex {
 
     /// Drives a lock attempt; `Ready` when the caller owns the lock.
     pub(crate) fn poll_lock(&self, w: &mut Waiter, cx: &mut Context<'_>) -> Poll<()> {
+        if !w.registered && crate::runtime::coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         loop {
             if let Some(listener) = w.listener.as_mut() {
                 match Pin::new(listener).poll(cx) {
