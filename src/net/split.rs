@@ -60,14 +60,14 @@ pub struct ReadHalf<S>(pub(crate) S);
 ///     let client = TcpStream::connect(listener.local_addr()?).await?;
 ///     let (mut server, _) = listener.accept().await?;
 ///     let (_r, mut w) = client.split();
-///     goro::go(async move {
+///     let writer = goro::go(async move {
 ///         w.write_all(b"bye").await?;
 ///         w.close().await // the server sees end-of-file after "bye"
 ///     });
 ///     let mut got = String::new();
 ///     server.read_to_string(&mut got).await?;
 ///     assert_eq!(got, "bye");
-///     std::io::Result::Ok(())
+///     writer.await.unwrap()
 /// })
 /// .unwrap();
 /// ```

@@ -134,13 +134,16 @@ impl TcpListener {
     /// # goro::run(async {
     /// let listener = goro::net::TcpListener::bind("127.0.0.1:0").await?;
     /// let addr = listener.local_addr()?;
-    /// goro::go(async move {
+    /// let dialer = goro::go(async move {
+    ///     let mut conns = Vec::new();
     ///     for _ in 0..3 {
-    ///         let _ = goro::net::TcpStream::connect(addr).await;
+    ///         conns.push(goro::net::TcpStream::connect(addr).await?);
     ///     }
+    ///     std::io::Result::Ok(conns)
     /// });
     /// let conns: Vec<_> = listener.incoming().take(3).try_collect().await?;
     /// assert_eq!(conns.len(), 3);
+    /// # drop(dialer.await);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn incoming(&self) -> Incoming<'_> {
@@ -272,7 +275,7 @@ impl futures_core::Stream for Incoming<'_> {
 /// goro::run(async {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let addr = listener.local_addr()?;
-///     goro::go(async move {
+///     let server = goro::go(async move {
 ///         // An echo server for one connection.
 ///         let (conn, _) = listener.accept().await?;
 ///         let (r, w) = conn.split();
@@ -283,7 +286,8 @@ impl futures_core::Stream for Incoming<'_> {
 ///     let mut buf = [0; 4];
 ///     conn.read_exact(&mut buf).await?;
 ///     assert_eq!(&buf, b"ping");
-///     std::io::Result::Ok(())
+///     conn.close().await?; // end-of-file for the server's copy
+///     server.await.unwrap().map(drop)
 /// })
 /// .unwrap();
 /// ```
