@@ -256,7 +256,8 @@ impl futures_core::Stream for Incoming<'_> {
 /// A TCP connection (Go's `*net.TCPConn`), from [`TcpStream::connect`] or
 /// [`TcpListener::accept`].
 ///
-/// Read and write it through the futures-io traits ([`AsyncRead`], [`AsyncWrite`];
+/// Read and write it through the futures-io traits
+/// ([`AsyncRead`](futures_lite::io::AsyncRead), [`AsyncWrite`](futures_lite::io::AsyncWrite);
 /// bring `futures_lite::{AsyncReadExt, AsyncWriteExt}` into scope). `&TcpStream`
 /// implements them too, and the stream is a cheap [`Clone`] (a handle to the same
 /// socket), so a reader goroutine and a writer goroutine can share one connection;
