@@ -111,6 +111,41 @@ fn incoming_stream_and_addresses() {
 }
 
 #[test]
+fn several_goroutines_accept_on_one_listener() {
+    // Go's pattern: N goroutines all blocked in ln.Accept(). Each must get its own
+    // connection (no lost wake-up, no busy ping-pong between waiters).
+    run_within(10, async {
+        let listener = std::sync::Arc::new(TcpListener::bind("127.0.0.1:0").await?);
+        let addr = listener.local_addr()?;
+        let acceptors: Vec<_> = (0..4)
+            .map(|_| {
+                let listener = listener.clone();
+                goro::go(async move {
+                    let (mut conn, _) = listener.accept().await?;
+                    let mut b = [0; 1];
+                    conn.read_exact(&mut b).await?;
+                    io::Result::Ok(b[0])
+                })
+            })
+            .collect();
+        let mut conns = Vec::new();
+        for i in 0..4u8 {
+            let mut c = TcpStream::connect(addr).await?;
+            c.write_all(&[i]).await?;
+            conns.push(c);
+        }
+        let mut got = Vec::new();
+        for a in acceptors {
+            got.push(a.await.unwrap()?);
+        }
+        got.sort();
+        assert_eq!(got, [0, 1, 2, 3]);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
 fn split_halves_in_two_goroutines() {
     // Both sides write 1 MiB while reading: a deadlock if reading and writing the
     // same connection from two goroutines did not work (the socket buffers are

@@ -46,6 +46,7 @@ pub(crate) mod sealed {
     /// name to look up on a blocking thread. Owned, so the future holds no borrow of
     /// the argument past its first poll.
     pub enum Addrs {
+        One(SocketAddr),
         Resolved(Vec<SocketAddr>),
         Lookup(String),
         LookupHost(String, u16),
@@ -62,7 +63,7 @@ macro_rules! literal {
     ($($t:ty),*) => {$(
         impl Sealed for $t {
             fn to_addrs(&self) -> Addrs {
-                Addrs::Resolved(vec![SocketAddr::from(*self)])
+                Addrs::One(SocketAddr::from(*self))
             }
         }
         impl ToSocketAddrs for $t {}
@@ -80,7 +81,7 @@ literal!(
 impl Sealed for str {
     fn to_addrs(&self) -> Addrs {
         match self.parse::<SocketAddr>() {
-            Ok(a) => Addrs::Resolved(vec![a]),
+            Ok(a) => Addrs::One(a),
             Err(_) => Addrs::Lookup(self.to_owned()),
         }
     }
@@ -97,7 +98,7 @@ impl ToSocketAddrs for String {}
 impl Sealed for (&str, u16) {
     fn to_addrs(&self) -> Addrs {
         match self.0.parse::<IpAddr>() {
-            Ok(ip) => Addrs::Resolved(vec![SocketAddr::new(ip, self.1)]),
+            Ok(ip) => Addrs::One(SocketAddr::new(ip, self.1)),
             Err(_) => Addrs::LookupHost(self.0.to_owned(), self.1),
         }
     }
@@ -136,6 +137,7 @@ impl<T: ToSocketAddrs + ?Sized> ToSocketAddrs for &T {}
 pub(crate) async fn resolve(addrs: Addrs) -> io::Result<Vec<SocketAddr>> {
     use std::net::ToSocketAddrs as _;
     let (list, what) = match addrs {
+        Addrs::One(a) => return Ok(vec![a]),
         Addrs::Resolved(v) => (v, None),
         Addrs::Lookup(s) => {
             let what = s.clone();

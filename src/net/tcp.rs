@@ -96,11 +96,16 @@ impl TcpListener {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+        // `read_with` waits through the reactor's list of waiters, so any number of
+        // goroutines can wait in `accept` on one listener at the same time.
+        let (s, peer) = self.inner.read_with(|l| l.accept()).await?;
+        Ok((TcpStream::from_std(s)?, peer))
     }
 
     /// Polls for a connection: the poll form of [`accept`](TcpListener::accept), for
-    /// hand-written futures and streams.
+    /// hand-written futures and streams. The reactor keeps one waker per listener for
+    /// this method (the last task's), so poll it from one task at a time; several
+    /// goroutines accepting on one listener should call `accept`.
     ///
     /// # Examples
     ///
@@ -358,11 +363,13 @@ impl TcpStream {
         timeout: Duration,
     ) -> io::Result<TcpStream> {
         // TODO(goro::time): use `crate::time::timeout` once it exists.
+        use super::addr::sealed::Addrs;
         let what = match addr.to_addrs() {
-            super::addr::sealed::Addrs::Resolved(v) if v.len() == 1 => v[0].to_string(),
-            super::addr::sealed::Addrs::Lookup(s) => s,
-            super::addr::sealed::Addrs::LookupHost(h, p) => format!("{h}:{p}"),
-            super::addr::sealed::Addrs::Resolved(v) => format!("{v:?}"),
+            Addrs::One(a) => a.to_string(),
+            Addrs::Resolved(v) if v.len() == 1 => v[0].to_string(),
+            Addrs::Resolved(v) => format!("{v:?}"),
+            Addrs::Lookup(s) => s,
+            Addrs::LookupHost(h, p) => format!("{h}:{p}"),
         };
         futures_lite::future::or(Self::connect(addr), async move {
             crate::time::sleep(timeout).await;

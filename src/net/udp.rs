@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_io::Async;
 
+use super::addr::sealed::Addrs;
 use super::addr::{each_addr, op_error, resolve, ToSocketAddrs};
 
 /// A UDP socket (Go's `*net.UDPConn`).
@@ -103,7 +104,10 @@ impl UdpSocket {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], addr: A) -> io::Result<usize> {
-        let target = resolve(addr.to_addrs()).await?[0];
+        let target = match addr.to_addrs() {
+            Addrs::One(a) => a, // no allocation for the usual case
+            other => resolve(other).await?[0],
+        };
         self.inner
             .write_with(|s| s.send_to(buf, target))
             .await

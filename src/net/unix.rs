@@ -93,10 +93,13 @@ impl UnixListener {
     /// # }).unwrap();
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+        let (s, peer) = self.inner.read_with(|l| l.accept()).await?;
+        Ok((UnixStream::try_from(s)?, peer))
     }
 
     /// Polls for a connection: the poll form of [`accept`](UnixListener::accept).
+    /// Poll it from one task at a time (the reactor keeps one waker for it); several
+    /// goroutines accepting on one listener should call `accept`.
     ///
     /// # Examples
     ///
