@@ -703,41 +703,41 @@ stream_io!(TcpStream);
 #[cfg(unix)]
 impl std::os::fd::AsFd for TcpStream {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.inner.get_ref().as_fd()
+        std::os::fd::AsFd::as_fd(self.inner.get_ref())
     }
 }
 
 #[cfg(unix)]
 impl std::os::fd::AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.inner.get_ref().as_raw_fd()
+        std::os::fd::AsRawFd::as_raw_fd(self.inner.get_ref())
     }
 }
 
 #[cfg(unix)]
 impl std::os::fd::AsFd for TcpListener {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.inner.get_ref().as_fd()
+        std::os::fd::AsFd::as_fd(self.inner.get_ref())
     }
 }
 
 #[cfg(unix)]
 impl std::os::fd::AsRawFd for TcpListener {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.inner.get_ref().as_raw_fd()
+        std::os::fd::AsRawFd::as_raw_fd(self.inner.get_ref())
     }
 }
 
 #[cfg(windows)]
 impl std::os::windows::io::AsSocket for TcpStream {
     fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
-        self.inner.get_ref().as_socket()
+        std::os::windows::io::AsSocket::as_socket(self.inner.get_ref())
     }
 }
 
 #[cfg(windows)]
 impl std::os::windows::io::AsSocket for TcpListener {
     fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
-        self.inner.get_ref().as_socket()
+        std::os::windows::io::AsSocket::as_socket(self.inner.get_ref())
     }
 }

@@ -311,20 +311,20 @@ impl fmt::Debug for UdpSocket {
 #[cfg(unix)]
 impl std::os::fd::AsFd for UdpSocket {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.inner.get_ref().as_fd()
+        std::os::fd::AsFd::as_fd(self.inner.get_ref())
     }
 }
 
 #[cfg(unix)]
 impl std::os::fd::AsRawFd for UdpSocket {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.inner.get_ref().as_raw_fd()
+        std::os::fd::AsRawFd::as_raw_fd(self.inner.get_ref())
     }
 }
 
 #[cfg(windows)]
 impl std::os::windows::io::AsSocket for UdpSocket {
     fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
-        self.inner.get_ref().as_socket()
+        std::os::windows::io::AsSocket::as_socket(self.inner.get_ref())
     }
 }

@@ -575,12 +575,12 @@ macro_rules! fd_traits {
     ($($t:ty),*) => {$(
         impl std::os::fd::AsFd for $t {
             fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-                self.inner.get_ref().as_fd()
+                std::os::fd::AsFd::as_fd(self.inner.get_ref())
             }
         }
         impl std::os::fd::AsRawFd for $t {
             fn as_raw_fd(&self) -> std::os::fd::RawFd {
-                self.inner.get_ref().as_raw_fd()
+                std::os::fd::AsRawFd::as_raw_fd(self.inner.get_ref())
             }
         }
     )*};
