@@ -263,3 +263,105 @@ fn stalled_client_is_cut_off() {
     })
     .unwrap();
 }
+
+/// The built example binary, when `cargo test` has built it from the current source
+/// (plain `cargo test` builds the examples; `cargo test --test http` does not).
+#[cfg(unix)]
+fn example_binary() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?; // target/<profile>/deps/http-<hash>
+    let bin = exe
+        .parent()?
+        .parent()?
+        .join("examples")
+        .join("http_service");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/http_service.rs");
+    let built = std::fs::metadata(&bin).ok()?.modified().ok()?;
+    (built >= std::fs::metadata(src).ok()?.modified().ok()?).then_some(bin)
+}
+
+#[test]
+#[cfg(unix)]
+fn ctrl_c_drains_and_exits() {
+    use std::io::BufRead;
+    use std::process::{Child, Command, Stdio};
+
+    let Some(bin) = example_binary() else {
+        eprintln!("skipped: examples/http_service not built from the current source");
+        return;
+    };
+    /// Kills the server if the test fails half-way.
+    struct Kill(Option<Child>);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            if let Some(mut c) = self.0.take() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let mut child = Kill(Some(
+        Command::new(bin)
+            .args(["--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start examples/http_service"),
+    ));
+    let pid = child.0.as_ref().unwrap().id();
+    let stdout = child.0.as_mut().unwrap().stdout.take().unwrap();
+    common::within(20, move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        let addr: SocketAddr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .parse()
+            .unwrap();
+        goro::run(async move {
+            let mut slow = Client::connect(addr).await?;
+            slow.send("GET", "/slow?ms=300", b"").await?;
+            // Wait until the slow request is in flight: /stats counts it (and itself).
+            let mut probe = Client::connect(addr).await?;
+            let mut seen = 0;
+            for _ in 0..1000 {
+                seen = probe.request("GET", "/stats", b"").await?.json()["requests"]
+                    .as_u64()
+                    .unwrap();
+                if seen >= 2 {
+                    break;
+                }
+                goro::yield_now().await;
+            }
+            assert!(seen >= 2, "the slow request never arrived");
+            // Ctrl-C.
+            let killed = Command::new("kill")
+                .args(["-INT", &pid.to_string()])
+                .status()?;
+            assert!(killed.success());
+            // The in-flight request is answered in full, then the connections close.
+            let r = slow.response().await?;
+            assert_eq!((r.status, r.json()["slept_ms"].as_u64()), (200, Some(300)));
+            slow.expect_eof().await?;
+            probe.expect_eof().await?;
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+    // The process exits by itself, successfully (`child` kills it if it does not).
+    let mut server = child.0.take().unwrap();
+    let exit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        common::within(10, move || server.wait().unwrap())
+    }));
+    match exit {
+        Ok(exit) => assert!(exit.success(), "http_service exited with {exit}"),
+        Err(p) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            std::panic::resume_unwind(p)
+        }
+    }
+}
