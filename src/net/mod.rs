@@ -28,7 +28,7 @@
 //!
 //! # Where goro differs from Go, and why
 //!
-//! - **Reads and writes are `.await`ed**: every socket implements the futures-io
+//! - **Reads and writes are `.await`ed**: every stream (TCP, Unix) implements the futures-io
 //!   [`AsyncRead`](futures_lite::io::AsyncRead) and
 //!   [`AsyncWrite`](futures_lite::io::AsyncWrite) traits (bring
 //!   `futures_lite::{AsyncReadExt, AsyncWriteExt}` into scope for `read`, `write_all`,
@@ -52,8 +52,10 @@
 //!   [`TcpStream`], [`UdpSocket`] and [`UnixStream`] are cheap to [`Clone`] (handles
 //!   to one socket) and `&TcpStream` implements the I/O traits too; [`TcpStream::split`]
 //!   gives an owned read half and write half for a reader goroutine and a writer
-//!   goroutine. Have at most one goroutine reading and one writing a stream at a time
-//!   (more work, but wake each other needlessly).
+//!   goroutine. Have at most one goroutine reading and one writing a stream at a time:
+//!   more still works, but concurrent readers (or writers) of one stream keep waking
+//!   each other. Any number of goroutines may wait in `accept` on one listener, or in
+//!   `recv_from` on one UDP socket.
 //! - **`TCP_NODELAY` is on** for every [`TcpStream`], connected or accepted, as in Go
 //!   (Rust's std leaves Nagle's algorithm on). [`TcpStream::set_nodelay`] turns it off.
 //! - **Errors are [`std::io::Error`]s.** Errors of `connect`, `bind` and name look-ups
@@ -61,6 +63,10 @@
 //!   (`connect tcp 127.0.0.1:1: Connection refused (os error 111)`), and keep the
 //!   original error's [`ErrorKind`](std::io::ErrorKind) and, as `source()`, the
 //!   original error. Read and write errors are the operating system's, unwrapped.
+//! - **No TCP keep-alive by default** (Go turns it on, every 15 s): std has no
+//!   option for it; set it on the descriptor (`AsFd`) with e.g. `socket2` if needed.
+//!   A host name with several addresses is dialled one address after the other, not
+//!   with Go's "Happy Eyeballs" race between IPv6 and IPv4.
 //! - **Host names** are resolved with the system resolver on a blocking thread
 //!   ([`crate::unblock`]); literal addresses are parsed without one. See
 //!   [`ToSocketAddrs`].
