@@ -474,6 +474,7 @@ impl Worker {
         let main_waker = main.as_ref().map(|(_, w)| Waker::from((*w).clone()));
         loop {
             if self.shared.shutdown.load(Acquire) {
+                driver::hand_over();
                 return None;
             }
             if let (Some((fut, wake)), Some(waker)) = (main.as_mut(), main_waker.as_ref()) {
@@ -696,6 +697,10 @@ impl Worker {
     /// Called when `block_on` leaves worker 0: hand its tasks to the others.
     pub(crate) fn hand_off(&self) {
         let sh = self.shared;
+        // Timers this thread armed may now rely on the other workers.
+        if driver::armed_without_sleeper() {
+            sh.wake_one(true);
+        }
         if self.searching.replace(false) {
             sh.num_searching.fetch_sub(1, SeqCst);
         }

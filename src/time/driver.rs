@@ -150,6 +150,20 @@ pub(crate) fn claim_sleep(parker: &Arc<Parker>) -> Option<Instant> {
     }
 }
 
+/// Called by a worker that stops for good (runtime shutdown): if timers are armed
+/// and no worker sleeps on them, hand the duty to the global runtime's workers, so
+/// the other runtimes' timers keep firing.
+pub(crate) fn hand_over() {
+    if armed_without_sleeper() {
+        crate::runtime::wake_global_for_timers();
+    }
+}
+
+/// Whether timers are armed while no worker sleeps on them.
+pub(crate) fn armed_without_sleeper() -> bool {
+    DRIVER.next.load(SeqCst) != u64::MAX && lock(&DRIVER.sleeper).is_none()
+}
+
 /// Gives up the sleeper role after waking (if still ours).
 pub(crate) fn release_sleep(parker: &Arc<Parker>) {
     let mut s = lock(&DRIVER.sleeper);
