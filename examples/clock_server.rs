@@ -84,7 +84,7 @@ fn now_hms() -> String {
 async fn handle_conn(mut conn: TcpStream, ticks: Option<u64>) {
     let peer = conn.peer_addr().map_or("?".into(), |a| a.to_string());
     let mut sent = 0;
-    while ticks.map_or(true, |t| sent < t) {
+    while ticks.is_none_or(|t| sent < t) {
         if sent > 0 {
             goro::time::sleep(Duration::from_secs(1)).await;
         }
@@ -127,7 +127,7 @@ fn main() -> io::Result<()> {
         );
         let mut conns = Vec::new();
         let mut served = 0;
-        while o.clients.map_or(true, |n| served < n) {
+        while o.clients.is_none_or(|n| served < n) {
             let (conn, peer) = match listener.accept().await {
                 Ok(c) => c,
                 Err(e) => {

@@ -90,7 +90,7 @@ fn main() -> io::Result<()> {
         let mut conns = Vec::new();
         let mut incoming = listener.incoming();
         let mut served = 0;
-        while clients.map_or(true, |n| served < n) {
+        while clients.is_none_or(|n| served < n) {
             let conn = match incoming.next().await {
                 Some(Ok(conn)) => conn,
                 Some(Err(e)) => {
