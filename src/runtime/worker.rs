@@ -391,6 +391,8 @@ pub(crate) struct Worker {
     pub(crate) shared: &'static Shared,
     pub(crate) index: usize,
     polling: Cell<bool>,
+    /// Parked (possibly driving the I/O reactor).
+    in_park: Cell<bool>,
     searching: Cell<bool>,
     tick: Cell<u32>,
     next_run: Cell<u32>,
@@ -406,6 +408,7 @@ impl Worker {
             shared,
             index,
             polling: Cell::new(false),
+            in_park: Cell::new(false),
             searching: Cell::new(false),
             tick: Cell::new(0),
             next_run: Cell::new(0),
@@ -431,7 +434,11 @@ impl Worker {
 
     fn schedule_local(&self, task: Task, yielded: bool) {
         let q = &self.slot().queue;
-        if yielded || !self.polling.get() {
+        if self.in_park.get() {
+            // Woken by the reactor this thread drives while parked: run it here.
+            q.push(task, &self.shared.injector);
+            self.slot().parker.unpark();
+        } else if yielded || !self.polling.get() {
             q.push(task, &self.shared.injector);
             self.shared.notify_work();
         } else if let Some(old) = q.put_next(task) {
@@ -650,7 +657,12 @@ impl Worker {
                 let w = std::time::Instant::now() + WATCH_PERIOD;
                 deadline = Some(deadline.map_or(w, |d| d.min(w)));
             }
+            self.in_park.set(true);
+            #[cfg(feature = "net")]
+            parker.park_in_reactor(deadline);
+            #[cfg(not(feature = "net"))]
             parker.park(deadline);
+            self.in_park.set(false);
             if timer_duty {
                 driver::release_sleep(parker);
             }
