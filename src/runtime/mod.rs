@@ -132,8 +132,7 @@ where
             async_task::WithInfo(worker::schedule),
         )
     };
-    shared.goroutine_started();
-    runnable.schedule();
+    shared.submit_new(runnable);
     JoinHandle::new(task)
 }
 

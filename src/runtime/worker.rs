@@ -21,8 +21,8 @@
 //! # Invariants (no lost wake-up, no thundering herd)
 //!
 //! - At most about half the active workers search at once (Go's rule).
-//! - Whoever makes work stealable (pushes to a ring or to the injector) then calls
-//!   [`Shared::notify_work`]: after a `SeqCst` fence it wakes one parked worker, and
+//! - Whoever makes work stealable (pushes onto an empty ring, or to the injector)
+//!   then calls [`Shared::notify_work`]: after a `SeqCst` fence it wakes one parked worker, and
 //!   only if no worker is searching. The woken worker is counted as searching on its
 //!   behalf, so a burst of pushes wakes one worker, which wakes the next only when it
 //!   finds work and stops searching (Go's `wakep` / `resetspinning`).
@@ -297,11 +297,21 @@ impl Shared {
             .flatten()
     }
 
-    pub(crate) fn goroutine_started(&self) {
-        match self.my_counts() {
-            // Only this thread writes its own counter: no contended read-modify-write.
-            Some(c) => c.spawned.store(c.spawned.load(Relaxed) + 1, Release),
-            None => drop(self.foreign_spawned.fetch_add(1, Release)),
+    /// Counts and schedules a newly spawned goroutine, with one thread-local lookup.
+    pub(crate) fn submit_new(&'static self, task: Task) {
+        let mut task = Some(task);
+        let _ = WORKER.try_with(|w| {
+            if let Some(w) = &*w.borrow() {
+                if std::ptr::eq(w.shared, self) {
+                    let c = &self.slots[w.index].counts.0;
+                    c.spawned.store(c.spawned.load(Relaxed) + 1, Release);
+                    w.schedule_local(task.take().unwrap(), false);
+                }
+            }
+        });
+        if let Some(task) = task {
+            self.foreign_spawned.fetch_add(1, Release);
+            self.schedule_remote(task);
         }
     }
 
@@ -439,11 +449,13 @@ impl Worker {
             q.push(task, &self.shared.injector);
             self.slot().parker.unpark();
         } else if yielded || !self.polling.get() {
-            q.push(task, &self.shared.injector);
-            self.shared.notify_work();
+            if q.push(task, &self.shared.injector) {
+                self.shared.notify_work();
+            }
         } else if let Some(old) = q.put_next(task) {
-            q.push(old, &self.shared.injector);
-            self.shared.notify_work();
+            if q.push(old, &self.shared.injector) {
+                self.shared.notify_work();
+            }
         } else if !self.shared.watcher.load(Relaxed) && self.shared.num_idle.load(Relaxed) > 0 {
             // Nobody watches `next` slots: wake a worker to do so (see `park`).
             self.shared.wake_one(false);
@@ -528,7 +540,9 @@ impl Worker {
                 self.next_run.set(self.next_run.get() + 1);
                 return Some(t);
             }
-            q.push(t, &sh.injector); // let the ring run
+            if q.push(t, &sh.injector) {
+                sh.notify_work(); // (overflowed to the injector)
+            }
         }
         self.next_run.set(0);
         if let Some(t) = q.pop() {
@@ -539,7 +553,9 @@ impl Worker {
         let n = (sh.injector.len() / sh.slots.len()).min(super::queue::CAPACITY as usize / 2);
         for _ in 0..n {
             match sh.injector.pop() {
-                Ok(x) => q.push(x, &sh.injector),
+                Ok(x) => {
+                    q.push(x, &sh.injector);
+                }
                 Err(_) => break,
             }
         }
