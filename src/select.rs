@@ -915,10 +915,11 @@ impl<'a, T> Select<'a, T> {
     /// ```
     /// goro::run(async {
     ///     let (tx, rx) = goro::chan::<i32>(0);
-    ///     goro::go(async move { rx.recv().await });
+    ///     let h = goro::go(async move { rx.recv().await });
     ///     let mut s = goro::Select::new();
     ///     s.send(&tx, 1);
     ///     assert_eq!(s.select().await.index(), 0);
+    ///     assert_eq!(h.await.unwrap(), Some(1));
     /// });
     /// ```
     pub fn select(self) -> SelectFuture<'a, T> {

@@ -607,3 +607,50 @@ fn mpmc_with_selecting_consumers() {
     assert_eq!(n, 8 * per);
     assert!(seen.iter().all(|&s| s == 1));
 }
+
+/// W4's shape: 4 producers on capacity-16 channels, one consumer selecting with
+/// guards until all are closed.
+#[test]
+fn select4_until_all_closed() {
+    let per = 5_000u64;
+    let (sum, count) = run_within(60, async move {
+        let chans: Vec<_> = (0..4).map(|_| chan::<u64>(16)).collect();
+        let producers: Vec<_> = chans
+            .iter()
+            .enumerate()
+            .map(|(p, (tx, _))| {
+                let tx = tx.clone();
+                go(async move {
+                    for i in 0..per {
+                        tx.send(p as u64 * per + i).await.unwrap();
+                    }
+                    tx.close();
+                })
+            })
+            .collect();
+        let (c0, c1, c2, c3) = (&chans[0].1, &chans[1].1, &chans[2].1, &chans[3].1);
+        let mut open = [true; 4];
+        let (mut sum, mut count) = (0u64, 0u64);
+        while open.iter().any(|&o| o) {
+            let (i, v) = select! {
+                v = c0.recv(), if open[0] => (0, v),
+                v = c1.recv(), if open[1] => (1, v),
+                v = c2.recv(), if open[2] => (2, v),
+                v = c3.recv(), if open[3] => (3, v),
+            };
+            match v {
+                Some(v) => {
+                    sum += v;
+                    count += 1;
+                }
+                None => open[i] = false,
+            }
+        }
+        for p in producers {
+            p.await.unwrap();
+        }
+        (sum, count)
+    });
+    let m = 4 * per;
+    assert_eq!((sum, count), (m * (m - 1) / 2, m));
+}

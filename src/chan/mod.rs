@@ -5,7 +5,7 @@
 //! ```
 //! goro::run(async {
 //!     let (tx, rx) = goro::chan::<u32>(0); // unbuffered, like `make(chan uint32)`
-//!     goro::go(async move {
+//!     let producer = goro::go(async move {
 //!         for i in 0..3 {
 //!             tx.send(i).await.unwrap();
 //!         }
@@ -16,6 +16,7 @@
 //!         got.push(v);
 //!     }
 //!     assert_eq!(got, [0, 1, 2]);
+//!     producer.await.unwrap();
 //! });
 //! ```
 //!
