@@ -314,7 +314,7 @@ fn recv_future_is_small() {
     let (_tx, rx) = chan::<()>(0);
     let f = rx.recv();
     let size = std::mem::size_of_val(&f);
-    assert!(size <= 80, "recv future is {size} bytes");
+    assert!(size <= 64, "recv future is {size} bytes");
 }
 
 /// `producers` x `consumers`, `per` values each, through `cap`: every value

@@ -31,7 +31,7 @@
 //! sender, else reports closed (only once the buffer is drained), else parks in
 //! `recvq`. Wakers are woken after the lock is released. The wait-queue nodes live
 //! inside the pinned `recv()`/`send()` futures (Go's `sudog`s), so neither an
-//! operation nor a wait allocates; a parked `recv()` of a `Receiver<()>` is 72
+//! operation nor a wait allocates; a parked `recv()` of a `Receiver<()>` is 64
 //! bytes.
 //!
 //! Every parked operation has a commit slot (one atomic word, Go's

@@ -7,7 +7,6 @@
 //! again. Inside a `select` the node points at the select's shared `Ctx` instead,
 //! and the select drives it through [`crate::select::__private::Branch`].
 
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -31,11 +30,10 @@ const FINISHED: u8 = 3;
 pub(crate) struct OpCore<T> {
     node: Node<T>,
     ctx: Ctx,
-    status: Cell<u8>,
 }
 
-// SAFETY: `status` is only touched by the owner (through `&mut`/pinned access of
-// the future); `node` and `ctx` are Send/Sync per waiter.rs.
+// SAFETY: `node.status` is only touched by the owner (through `&mut`/pinned
+// access of the future); `node` and `ctx` are Send/Sync per waiter.rs.
 unsafe impl<T: Send> Send for OpCore<T> {}
 // SAFETY: shared references to an `OpCore` are only used by its owner's poll or
 // drop (a select holds `Pin<&mut>` to its cases); partners use raw node pointers.
@@ -46,7 +44,6 @@ impl<T> OpCore<T> {
         OpCore {
             node: Node::new(slot),
             ctx: Ctx::new(CTX_DONE),
-            status: Cell::new(IDLE),
         }
     }
 
@@ -57,28 +54,28 @@ impl<T> OpCore<T> {
 
     /// Resets a finished core for reuse (the stream of a `Receiver`).
     pub(crate) fn reset(&self) {
-        debug_assert!(self.status.get() == FINISHED);
-        self.status.set(IDLE);
+        debug_assert!(self.node.status.get() == FINISHED);
+        self.node.status.set(IDLE);
     }
 
     pub(crate) fn is_finished(&self) -> bool {
-        self.status.get() == FINISHED
+        self.node.status.get() == FINISHED
     }
 
     /// Polls a plain receive.
     pub(crate) fn poll_recv(&self, chan: &Chan<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        match self.status.get() {
+        match self.node.status.get() {
             IDLE => {
                 let mut g = chan.lock();
                 match g.try_recv(chan.cap, self.me()) {
                     RecvStep::Got(v, w) => {
                         drop(g);
                         wake(w);
-                        self.status.set(FINISHED);
+                        self.node.status.set(FINISHED);
                         Poll::Ready(Some(v))
                     }
                     RecvStep::Closed => {
-                        self.status.set(FINISHED);
+                        self.node.status.set(FINISHED);
                         Poll::Ready(None)
                     }
                     RecvStep::Empty => {
@@ -87,11 +84,10 @@ impl<T> OpCore<T> {
                         unsafe {
                             self.ctx.set_waker(cx.waker());
                             self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
-                            self.node.ctx.set(self.me());
-                            self.node.index.set(0);
+                            self.node.set_owner(self.me(), 0);
                             g.recvq.push_back(&self.node);
                         }
-                        self.status.set(QUEUED);
+                        self.node.status.set(QUEUED);
                         Poll::Pending
                     }
                 }
@@ -108,7 +104,7 @@ impl<T> OpCore<T> {
                     }
                     drop(g);
                 }
-                self.status.set(FINISHED);
+                self.node.status.set(FINISHED);
                 // SAFETY: `selected(0)` was published with release after the
                 // partner's last access; the slot is ours.
                 Poll::Ready(unsafe { self.node.take() })
@@ -123,7 +119,7 @@ impl<T> OpCore<T> {
         chan: &Chan<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
-        match self.status.get() {
+        match self.node.status.get() {
             IDLE => {
                 // SAFETY: not queued: the slot is ours.
                 let Some(v) = (unsafe { self.node.take() }) else {
@@ -134,11 +130,11 @@ impl<T> OpCore<T> {
                     SendStep::Sent(w) => {
                         drop(g);
                         wake(w);
-                        self.status.set(FINISHED);
+                        self.node.status.set(FINISHED);
                         Poll::Ready(Ok(()))
                     }
                     SendStep::Closed(v) => {
-                        self.status.set(FINISHED);
+                        self.node.status.set(FINISHED);
                         Poll::Ready(Err(SendError(v)))
                     }
                     SendStep::Full(v) => {
@@ -147,11 +143,10 @@ impl<T> OpCore<T> {
                             self.node.put(v);
                             self.ctx.set_waker(cx.waker());
                             self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
-                            self.node.ctx.set(self.me());
-                            self.node.index.set(0);
+                            self.node.set_owner(self.me(), 0);
                             g.sendq.push_back(&self.node);
                         }
-                        self.status.set(QUEUED);
+                        self.node.status.set(QUEUED);
                         Poll::Pending
                     }
                 }
@@ -166,7 +161,7 @@ impl<T> OpCore<T> {
                     }
                     drop(g);
                 }
-                self.status.set(FINISHED);
+                self.node.status.set(FINISHED);
                 // SAFETY: committed and published: the slot is ours. A value
                 // left in it means the channel was closed.
                 match unsafe { self.node.take() } {
@@ -181,12 +176,12 @@ impl<T> OpCore<T> {
     /// Abandons the operation (future dropped): unqueues it, and gives back a
     /// received value that was committed but never handed out.
     pub(crate) fn cancel(&self, chan: &Chan<T>, is_recv: bool) {
-        let st = self.status.get();
+        let st = self.node.status.get();
         if st == QUEUED || (st == COMMITTED && is_recv) {
             // SAFETY: the node belongs to `chan`'s queue of this side; `abandon`
             // takes the lock before it looks at the node.
             unsafe { chan.abandon(&self.node, is_recv, self.node.ctx.get()) };
-            self.status.set(FINISHED);
+            self.node.status.set(FINISHED);
         }
     }
 
@@ -200,7 +195,7 @@ impl<T> OpCore<T> {
         index: usize,
         register: bool,
     ) -> bool {
-        let st = self.status.get();
+        let st = self.node.status.get();
         if st == COMMITTED || st == FINISHED {
             return true;
         }
@@ -229,11 +224,10 @@ impl<T> OpCore<T> {
                 }
                 RecvStep::Empty => {
                     if register && !self.node.is_linked() {
-                        self.node.ctx.set(me);
-                        self.node.index.set(index);
+                        self.node.set_owner(me, index);
                         // SAFETY: pinned node, unlinked before it is dropped.
                         unsafe { g.recvq.push_back(&self.node) };
-                        self.status.set(QUEUED);
+                        self.node.status.set(QUEUED);
                     }
                     false
                 }
@@ -267,24 +261,23 @@ impl<T> OpCore<T> {
                     // SAFETY: as above.
                     unsafe { self.node.put(v) };
                     if register && !self.node.is_linked() {
-                        self.node.ctx.set(me);
-                        self.node.index.set(index);
+                        self.node.set_owner(me, index);
                         // SAFETY: pinned node, unlinked before it is dropped.
                         unsafe { g.sendq.push_back(&self.node) };
-                        self.status.set(QUEUED);
+                        self.node.status.set(QUEUED);
                     }
                     false
                 }
             }
         };
         if done {
-            self.status.set(COMMITTED);
+            self.node.status.set(COMMITTED);
         }
         done
     }
 
     fn branch_unregister(&self, chan: &Chan<T>, is_recv: bool) {
-        if self.status.get() == QUEUED {
+        if self.node.status.get() == QUEUED {
             let mut g = chan.lock();
             if self.node.is_linked() {
                 // SAFETY: linked in this channel's queue of this side.
@@ -296,18 +289,18 @@ impl<T> OpCore<T> {
                     }
                 }
             }
-            self.status.set(IDLE);
+            self.node.status.set(IDLE);
         }
     }
 
     fn take_recv(&self) -> Option<T> {
-        self.status.set(FINISHED);
+        self.node.status.set(FINISHED);
         // SAFETY: committed: the select and this case own the slot.
         unsafe { self.node.take() }
     }
 
     fn take_send(&self) -> Result<(), SendError<T>> {
-        self.status.set(FINISHED);
+        self.node.status.set(FINISHED);
         // SAFETY: as above.
         match unsafe { self.node.take() } {
             None => Ok(()),
@@ -428,7 +421,7 @@ impl<T> Branch for RecvFuture<'_, T> {
         this.core.branch_try(this.chan, true, ctx, index, register)
     }
     fn committed(self: Pin<&mut Self>) {
-        self.core.status.set(COMMITTED);
+        self.core.node.status.set(COMMITTED);
     }
     fn unregister(self: Pin<&mut Self>) {
         let this = self.into_ref().get_ref();
@@ -451,7 +444,7 @@ impl<T> Branch for SendFuture<'_, T> {
         this.core.branch_try(this.chan, false, ctx, index, register)
     }
     fn committed(self: Pin<&mut Self>) {
-        self.core.status.set(COMMITTED);
+        self.core.node.status.set(COMMITTED);
     }
     fn unregister(self: Pin<&mut Self>) {
         let this = self.into_ref().get_ref();
@@ -535,7 +528,7 @@ impl<T> Branch for OwnedRecv<T> {
             .branch_try(&this.rx.chan, true, ctx, index, register)
     }
     fn committed(self: Pin<&mut Self>) {
-        self.core.status.set(COMMITTED);
+        self.core.node.status.set(COMMITTED);
     }
     fn unregister(self: Pin<&mut Self>) {
         let this = self.into_ref().get_ref();

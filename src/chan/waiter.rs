@@ -160,9 +160,13 @@ impl Ctx {
 pub(crate) struct Node<T> {
     prev: Cell<*const Node<T>>,
     next: Cell<*const Node<T>>,
-    linked: Cell<bool>,
     pub(crate) ctx: Cell<*const Ctx>,
-    pub(crate) index: Cell<usize>,
+    /// The case index within the owner's select (0 for a plain operation).
+    index: Cell<u32>,
+    linked: Cell<bool>,
+    /// The owning operation's progress (used by `op.rs`; kept here to pack the
+    /// parked future into fewer bytes).
+    pub(crate) status: Cell<u8>,
     /// A receiver's delivered value, or a sender's value to deliver.
     pub(crate) slot: UnsafeCell<Option<T>>,
     _pin: PhantomPinned,
@@ -181,12 +185,28 @@ impl<T> Node<T> {
         Node {
             prev: Cell::new(ptr::null()),
             next: Cell::new(ptr::null()),
-            linked: Cell::new(false),
             ctx: Cell::new(ptr::null()),
             index: Cell::new(0),
+            linked: Cell::new(false),
+            status: Cell::new(0),
             slot: UnsafeCell::new(slot),
             _pin: PhantomPinned,
         }
+    }
+
+    /// The case index.
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        self.index.get() as usize
+    }
+
+    /// Sets the owner and case index (only while not linked).
+    #[inline]
+    pub(crate) fn set_owner(&self, ctx: *const Ctx, index: usize) {
+        debug_assert!(!self.linked.get());
+        self.ctx.set(ctx);
+        self.index
+            .set(u32::try_from(index).expect("goro: too many select cases"));
     }
 
     /// Takes the slot's content.
@@ -293,7 +313,7 @@ impl<T> WaitQueue<T> {
             let ctx = node.ctx.get();
             if !ptr::eq(ctx, me) {
                 // SAFETY: a linked node's ctx outlives its link.
-                if unsafe { (*ctx).try_claim(node.index.get()) } {
+                if unsafe { (*ctx).try_claim(node.index()) } {
                     // SAFETY: `node` is linked here.
                     unsafe { self.remove(node) };
                     return cur;
