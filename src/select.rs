@@ -2,6 +2,29 @@
 //! at once; exactly one of them happens. Go's `select` statement and
 //! `reflect.Select`.
 //!
+//! ```
+//! use std::time::Duration;
+//! goro::run(async {
+//!     let (tx, rx) = goro::chan::<u32>(0);
+//!     let (quit_tx, quit_rx) = goro::chan::<()>(0);
+//!     let h = goro::go(async move {
+//!         for _ in 0..3 {
+//!             println!("got {:?}", rx.recv().await);
+//!         }
+//!         quit_tx.close();
+//!     });
+//!     let (mut x, mut y) = (0, 1);
+//!     loop {
+//!         goro::select! {
+//!             r = tx.send(x) => { r.unwrap(); (x, y) = (y, x + y); },
+//!             _ = quit_rx.recv() => break,
+//!             _ = goro::time::sleep(Duration::from_secs(10)) => panic!("timeout"),
+//!         }
+//!     }
+//!     h.await.unwrap();
+//! });
+//! ```
+//!
 //! # Algorithm (mirrors Go's runtime/select.go)
 //!
 //! A select owns one commit slot (`Ctx`, see the channel module) shared by all its
@@ -989,7 +1012,20 @@ impl<T> Cases for Vec<Pin<Box<DynCase<'_, T>>>> {
     }
 }
 
-/// The future of [`Select::select`].
+/// The future of [`Select::select`]. Dropping it while it waits cancels the
+/// select with no effect (every operation is unqueued).
+///
+/// ```
+/// use std::future::Future;
+/// let (tx, rx) = goro::chan::<i32>(0);
+/// let mut s = goro::Select::new();
+/// s.recv(&rx);
+/// let mut fut = Box::pin(s.select());
+/// // Nothing to receive: pending (parked on the channel)...
+/// assert!(futures_lite::future::block_on(futures_lite::future::poll_once(fut.as_mut())).is_none());
+/// drop(fut); // ...and dropping it unparks it: no receiver is left.
+/// assert!(tx.try_send(1).unwrap_err().is_full());
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SelectFuture<'a, T> {
     cases: Vec<Pin<Box<DynCase<'a, T>>>>,
