@@ -486,15 +486,13 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
         ctx.state.store(POLLING, Ordering::Relaxed);
     }
     // We own the slot.
-    if !has_default {
-        // SAFETY: state is POLLING: the slot is ours.
-        unsafe { ctx.set_waker(cx.waker()) };
-    }
     let n = cases.len();
     let mut order: smallvec::Order = smallvec::Order::new(n);
     let mut passes = 0;
     loop {
-        order.reset(n);
+        if passes > 0 {
+            order.reset(n);
+        }
         for k in 0..n {
             let i = order.pick(k, n);
             if cases.case(i).try_branch(cx, ctx, i, !has_default) {
@@ -511,6 +509,10 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
             return Poll::Ready(None);
         }
         st.queued.set(true);
+        // The waker is stored only when we are about to wait (a select that
+        // finds a ready case never clones it).
+        // SAFETY: state is POLLING: the slot is ours.
+        unsafe { ctx.set_waker(cx.waker()) };
         match ctx
             .state
             .compare_exchange(POLLING, WAITING, Ordering::AcqRel, Ordering::Acquire)
@@ -576,9 +578,13 @@ mod smallvec {
     impl Order {
         pub(crate) fn new(n: usize) -> Self {
             if n <= 32 {
-                Order::Inline([0; 32])
+                let mut a = [0u8; 32];
+                for (i, x) in a.iter_mut().enumerate().take(n) {
+                    *x = i as u8;
+                }
+                Order::Inline(a)
             } else {
-                Order::Heap(vec![0; n])
+                Order::Heap((0..n).collect())
             }
         }
 
