@@ -381,3 +381,17 @@ fn mpmc_full_size() {
     mpmc(8, 8, 100_000, 0);
     mpmc(8, 8, 100_000, 64);
 }
+
+#[test]
+fn ends_and_futures_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<goro::Sender<String>>();
+    send_sync::<goro::Receiver<String>>();
+    send_sync::<goro::RecvFuture<'static, String>>();
+    send_sync::<goro::SendFuture<'static, String>>();
+    send_sync::<goro::chan::OwnedRecv<String>>();
+    send_sync::<goro::SelectFuture<'static, String>>();
+    fn unpin<T: Unpin>() {}
+    unpin::<goro::Sender<String>>();
+    unpin::<goro::Receiver<String>>();
+}
