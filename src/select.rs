@@ -271,6 +271,7 @@ pub mod __private {
         fn __goro_case(&mut self) -> Self::Case;
     }
 
+    #[inline]
     fn take<T>(o: &mut Option<T>) -> T {
         match o.take() {
             Some(v) => v,
@@ -280,6 +281,7 @@ pub mod __private {
 
     impl<'a, T> ViaChan for Wrap<RecvFuture<'a, T>> {
         type Case = RecvFuture<'a, T>;
+        #[inline]
         fn __goro_case(&mut self) -> Self::Case {
             take(&mut self.0)
         }
@@ -287,6 +289,7 @@ pub mod __private {
 
     impl<'a, T> ViaChan for Wrap<SendFuture<'a, T>> {
         type Case = SendFuture<'a, T>;
+        #[inline]
         fn __goro_case(&mut self) -> Self::Case {
             take(&mut self.0)
         }
@@ -294,6 +297,7 @@ pub mod __private {
 
     impl<T> ViaChan for Wrap<crate::chan::OwnedRecv<T>> {
         type Case = crate::chan::OwnedRecv<T>;
+        #[inline]
         fn __goro_case(&mut self) -> Self::Case {
             take(&mut self.0)
         }
@@ -301,6 +305,7 @@ pub mod __private {
 
     impl<T> ViaChan for Wrap<Receiver<T>> {
         type Case = crate::chan::OwnedRecv<T>;
+        #[inline]
         fn __goro_case(&mut self) -> Self::Case {
             take(&mut self.0).into_recv()
         }
@@ -308,6 +313,7 @@ pub mod __private {
 
     impl<F: IntoFuture> ViaFuture for &mut Wrap<F> {
         type Case = FutBranch<F::IntoFuture>;
+        #[inline]
         fn __goro_case(&mut self) -> Self::Case {
             FutBranch {
                 fut: take(&mut self.0).into_future(),
@@ -438,6 +444,7 @@ impl SelectState {
     }
 }
 
+#[inline]
 fn unregister_all_but<C: Cases + ?Sized>(cases: &mut C, winner: Option<usize>) {
     for j in 0..cases.len() {
         if Some(j) != winner {
@@ -491,7 +498,7 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
     let mut passes = 0;
     loop {
         if passes > 0 {
-            order.reset(n);
+            order.reset();
         }
         for k in 0..n {
             let i = order.pick(k, n);
@@ -570,31 +577,34 @@ pub(crate) fn cancel_select<C: Cases + ?Sized>(st: &SelectState, cases: &mut C) 
 
 /// A random permutation drawn lazily, on the stack for up to 32 cases.
 mod smallvec {
+    const IDENTITY: [u8; 32] = {
+        let mut a = [0u8; 32];
+        let mut i = 0;
+        while i < 32 {
+            a[i] = i as u8;
+            i += 1;
+        }
+        a
+    };
+
     pub(crate) enum Order {
         Inline([u8; 32]),
         Heap(Vec<usize>),
     }
 
     impl Order {
+        #[inline]
         pub(crate) fn new(n: usize) -> Self {
             if n <= 32 {
-                let mut a = [0u8; 32];
-                for (i, x) in a.iter_mut().enumerate().take(n) {
-                    *x = i as u8;
-                }
-                Order::Inline(a)
+                Order::Inline(IDENTITY)
             } else {
                 Order::Heap((0..n).collect())
             }
         }
 
-        pub(crate) fn reset(&mut self, n: usize) {
+        pub(crate) fn reset(&mut self) {
             match self {
-                Order::Inline(a) => {
-                    for (i, x) in a.iter_mut().enumerate().take(n) {
-                        *x = i as u8;
-                    }
-                }
+                Order::Inline(a) => *a = IDENTITY,
                 Order::Heap(v) => {
                     for (i, x) in v.iter_mut().enumerate() {
                         *x = i;
@@ -1013,6 +1023,7 @@ impl<T> Cases for Vec<Pin<Box<DynCase<'_, T>>>> {
     fn len(&self) -> usize {
         <[_]>::len(self)
     }
+    #[inline]
     fn case(&mut self, i: usize) -> Pin<&mut dyn Branch> {
         self[i].as_mut().pinned()
     }

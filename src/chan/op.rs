@@ -40,6 +40,7 @@ unsafe impl<T: Send> Send for OpCore<T> {}
 unsafe impl<T: Send> Sync for OpCore<T> {}
 
 impl<T> OpCore<T> {
+    #[inline]
     pub(crate) fn new(slot: Option<T>) -> Self {
         OpCore {
             node: Node::new(slot),
@@ -175,6 +176,7 @@ impl<T> OpCore<T> {
 
     /// Abandons the operation (future dropped): unqueues it, and gives back a
     /// received value that was committed but never handed out.
+    #[inline]
     pub(crate) fn cancel(&self, chan: &Chan<T>, is_recv: bool) {
         let st = self.node.status.get();
         if st == QUEUED || (st == COMMITTED && is_recv) {
@@ -276,6 +278,7 @@ impl<T> OpCore<T> {
         done
     }
 
+    #[inline]
     fn branch_unregister(&self, chan: &Chan<T>, is_recv: bool) {
         if self.node.status.get() == QUEUED {
             let mut g = chan.lock();
@@ -293,12 +296,14 @@ impl<T> OpCore<T> {
         }
     }
 
+    #[inline]
     fn take_recv(&self) -> Option<T> {
         self.node.status.set(FINISHED);
         // SAFETY: committed: the select and this case own the slot.
         unsafe { self.node.take() }
     }
 
+    #[inline]
     fn take_send(&self) -> Result<(), SendError<T>> {
         self.node.status.set(FINISHED);
         // SAFETY: as above.
@@ -331,6 +336,7 @@ pub struct RecvFuture<'a, T> {
 }
 
 impl<'a, T> RecvFuture<'a, T> {
+    #[inline]
     pub(crate) fn new(chan: &'a Chan<T>) -> Self {
         RecvFuture {
             chan,
@@ -349,6 +355,7 @@ impl<T> Future for RecvFuture<'_, T> {
 }
 
 impl<T> Drop for RecvFuture<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.core.cancel(self.chan, true);
     }
@@ -380,6 +387,7 @@ pub struct SendFuture<'a, T> {
 }
 
 impl<'a, T> SendFuture<'a, T> {
+    #[inline]
     pub(crate) fn new(chan: &'a Chan<T>, v: T) -> Self {
         SendFuture {
             chan,
@@ -398,6 +406,7 @@ impl<T> Future for SendFuture<'_, T> {
 }
 
 impl<T> Drop for SendFuture<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.core.cancel(self.chan, false);
     }
@@ -410,6 +419,7 @@ impl<T> std::fmt::Debug for SendFuture<'_, T> {
 }
 
 impl<T> Branch for RecvFuture<'_, T> {
+    #[inline]
     fn try_branch(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
@@ -420,9 +430,11 @@ impl<T> Branch for RecvFuture<'_, T> {
         let this = self.into_ref().get_ref();
         this.core.branch_try(this.chan, true, ctx, index, register)
     }
+    #[inline]
     fn committed(self: Pin<&mut Self>) {
         self.core.node.status.set(COMMITTED);
     }
+    #[inline]
     fn unregister(self: Pin<&mut Self>) {
         let this = self.into_ref().get_ref();
         this.core.branch_unregister(this.chan, true)
@@ -433,6 +445,7 @@ impl<T> Branch for RecvFuture<'_, T> {
 }
 
 impl<T> Branch for SendFuture<'_, T> {
+    #[inline]
     fn try_branch(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
@@ -443,9 +456,11 @@ impl<T> Branch for SendFuture<'_, T> {
         let this = self.into_ref().get_ref();
         this.core.branch_try(this.chan, false, ctx, index, register)
     }
+    #[inline]
     fn committed(self: Pin<&mut Self>) {
         self.core.node.status.set(COMMITTED);
     }
+    #[inline]
     fn unregister(self: Pin<&mut Self>) {
         let this = self.into_ref().get_ref();
         this.core.branch_unregister(this.chan, false)
@@ -504,6 +519,7 @@ impl<T> Future for OwnedRecv<T> {
 }
 
 impl<T> Drop for OwnedRecv<T> {
+    #[inline]
     fn drop(&mut self) {
         self.core.cancel(&self.rx.chan, true);
     }
@@ -516,6 +532,7 @@ impl<T> std::fmt::Debug for OwnedRecv<T> {
 }
 
 impl<T> Branch for OwnedRecv<T> {
+    #[inline]
     fn try_branch(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
@@ -527,9 +544,11 @@ impl<T> Branch for OwnedRecv<T> {
         this.core
             .branch_try(&this.rx.chan, true, ctx, index, register)
     }
+    #[inline]
     fn committed(self: Pin<&mut Self>) {
         self.core.node.status.set(COMMITTED);
     }
+    #[inline]
     fn unregister(self: Pin<&mut Self>) {
         let this = self.into_ref().get_ref();
         this.core.branch_unregister(&this.rx.chan, true)

@@ -92,6 +92,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    #[inline]
     pub(crate) fn new(state: usize) -> Self {
         Ctx {
             state: AtomicUsize::new(state),
@@ -181,6 +182,7 @@ unsafe impl<T: Send> Send for Node<T> {}
 unsafe impl<T: Send> Sync for Node<T> {}
 
 impl<T> Node<T> {
+    #[inline]
     pub(crate) fn new(slot: Option<T>) -> Self {
         Node {
             prev: Cell::new(ptr::null()),
