@@ -372,7 +372,7 @@ fn mpmc_buffered_8x8() {
 
 #[test]
 fn mpmc_unbuffered_8x8() {
-    mpmc(8, 8, 5_000, 0);
+    mpmc(8, 8, 2_500, 0);
 }
 
 #[test]
