@@ -198,3 +198,60 @@ fn parked_select_two_partners() {
         }
     });
 }
+
+/// A flag that a future waits on (a stand-in for a JoinHandle or a timer).
+struct Flag {
+    set: loom::sync::atomic::AtomicBool,
+    waker: loom::sync::Mutex<Option<std::task::Waker>>,
+}
+
+impl Flag {
+    fn set(&self) {
+        self.set.store(true, loom::sync::atomic::Ordering::SeqCst);
+        if let Some(w) = self.waker.lock().unwrap().take() {
+            w.wake();
+        }
+    }
+    async fn wait(&self) {
+        futures_lite::future::poll_fn(|cx| {
+            *self.waker.lock().unwrap() = Some(cx.waker().clone());
+            if self.set.load(loom::sync::atomic::Ordering::SeqCst) {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+/// A select over a channel receive and an arbitrary future: a partner's commit
+/// of the receive and the future becoming ready race. The select reports the
+/// receive exactly when the partner's send went through (never the future after a
+/// commit, which would lose the value).
+#[test]
+fn select_future_case_vs_channel_commit() {
+    model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let flag = std::sync::Arc::new(Flag {
+            set: loom::sync::atomic::AtomicBool::new(false),
+            waker: loom::sync::Mutex::new(None),
+        });
+        let f2 = flag.clone();
+        let setter = thread::spawn(move || f2.set());
+        let sender = thread::spawn(move || {
+            let ok = tx.try_send(9).is_ok();
+            (ok, tx)
+        });
+        let won = block_on(async {
+            crate::select! {
+                v = rx.recv() => v,
+                _ = flag.wait() => None,
+            }
+        });
+        setter.join().unwrap();
+        let (sent, _tx) = sender.join().unwrap();
+        assert_eq!(won == Some(9), sent, "won {won:?} sent {sent}");
+        assert!(rx.try_recv().is_err());
+    });
+}
