@@ -518,8 +518,9 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
         st.queued.set(true);
         // The waker is stored only when we are about to wait (a select that
         // finds a ready case never clones it).
-        // SAFETY: state is POLLING: the slot is ours.
-        unsafe { ctx.set_waker(cx.waker()) };
+        // SAFETY: state is POLLING: the slot is ours. (No channel lock is held
+        // here, so the replaced waker may be dropped at once.)
+        drop(unsafe { ctx.set_waker(cx.waker()) });
         match ctx
             .state
             .compare_exchange(POLLING, WAITING, Ordering::AcqRel, Ordering::Acquire)

@@ -82,13 +82,16 @@ impl<T> OpCore<T> {
                     RecvStep::Empty => {
                         // SAFETY: the node is not queued and we hold the lock: we
                         // own the ctx and the node.
-                        unsafe {
-                            self.ctx.set_waker(cx.waker());
+                        let old = unsafe {
+                            let old = self.ctx.set_waker(cx.waker());
                             self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
                             self.node.set_owner(self.me(), 0);
                             g.recvq.push_back(&self.node);
-                        }
+                            old
+                        };
                         self.node.status.set(QUEUED);
+                        drop(g);
+                        drop(old);
                         Poll::Pending
                     }
                 }
@@ -100,7 +103,9 @@ impl<T> OpCore<T> {
                         // Still queued (a claim completes under this lock): we
                         // own the waker slot while we hold the lock.
                         // SAFETY: see above.
-                        unsafe { self.ctx.set_waker(cx.waker()) };
+                        let old = unsafe { self.ctx.set_waker(cx.waker()) };
+                        drop(g);
+                        drop(old);
                         return Poll::Pending;
                     }
                     drop(g);
@@ -140,14 +145,17 @@ impl<T> OpCore<T> {
                     }
                     SendStep::Full(v) => {
                         // SAFETY: not queued, lock held: we own node and ctx.
-                        unsafe {
+                        let old = unsafe {
                             self.node.put(v);
-                            self.ctx.set_waker(cx.waker());
+                            let old = self.ctx.set_waker(cx.waker());
                             self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
                             self.node.set_owner(self.me(), 0);
                             g.sendq.push_back(&self.node);
-                        }
+                            old
+                        };
                         self.node.status.set(QUEUED);
+                        drop(g);
+                        drop(old);
                         Poll::Pending
                     }
                 }
@@ -157,7 +165,9 @@ impl<T> OpCore<T> {
                     let g = chan.lock();
                     if self.ctx.state.load(Ordering::Acquire) != selected(0) {
                         // SAFETY: queued and uncommitted, lock held.
-                        unsafe { self.ctx.set_waker(cx.waker()) };
+                        let old = unsafe { self.ctx.set_waker(cx.waker()) };
+                        drop(g);
+                        drop(old);
                         return Poll::Pending;
                     }
                     drop(g);

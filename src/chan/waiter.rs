@@ -100,18 +100,21 @@ impl Ctx {
         }
     }
 
-    /// Stores the owner's waker.
+    /// Stores the owner's waker; returns the one it replaces, which the caller
+    /// drops after releasing any channel lock (dropping a waker may run
+    /// arbitrary code, e.g. free a task whose future uses this channel).
     ///
     /// # Safety
     /// The caller owns the slot: the state is `POLLING`/`DONE`, or it is `WAITING`
     /// and the caller holds the lock of every channel where this `Ctx` is linked.
-    pub(crate) unsafe fn set_waker(&self, w: &Waker) {
+    #[must_use = "drop the old waker outside the channel lock"]
+    pub(crate) unsafe fn set_waker(&self, w: &Waker) -> Option<Waker> {
         self.waker.with_mut(|p| {
             // SAFETY: exclusive access per this function's contract.
             let slot = unsafe { &mut *p };
             match slot {
-                Some(old) if old.will_wake(w) => {}
-                _ => *slot = Some(w.clone()),
+                Some(old) if old.will_wake(w) => None,
+                _ => slot.replace(w.clone()),
             }
         })
     }
