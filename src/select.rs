@@ -88,12 +88,17 @@ mod rng {
 
     #[cfg(not(loom))]
     thread_local! {
-        static STATE: Cell<u64> = Cell::new({
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_usize(&h as *const _ as usize);
-            h.finish() | 1
-        });
+        /// xorshift64* state; 0 = not seeded yet.
+        static STATE: Cell<u64> = const { Cell::new(0) };
+    }
+
+    #[cfg(not(loom))]
+    #[cold]
+    fn seed() -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_usize(&h as *const _ as usize);
+        h.finish() | 1
     }
 
     /// A uniformly distributed number in `0..n` (`n > 0`).
@@ -104,8 +109,11 @@ mod rng {
             return 0;
         }
         let x = STATE.with(|s| {
-            // xorshift64*
             let mut x = s.get();
+            if x == 0 {
+                x = seed();
+            }
+            // xorshift64*
             x ^= x >> 12;
             x ^= x << 25;
             x ^= x >> 27;
