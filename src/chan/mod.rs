@@ -31,8 +31,10 @@
 //! sender, else reports closed (only once the buffer is drained), else parks in
 //! `recvq`. Wakers are woken after the lock is released. The wait-queue nodes live
 //! inside the pinned `recv()`/`send()` futures (Go's `sudog`s), so neither an
-//! operation nor a wait allocates; a parked `recv()` of a `Receiver<()>` is 64
-//! bytes.
+//! operation nor a wait allocates (the buffer is allocated once, at `chan`; the
+//! `Stream` implementation allocates its node once per `Receiver`; `close` collects
+//! the wakers of the parked operations in a `Vec`); a parked `recv()` of a
+//! `Receiver<()>` is 64 bytes.
 //!
 //! Every parked operation has a commit slot (one atomic word, Go's
 //! `g.selectDone`); a partner must win it, with a CAS, before it moves a value, so
