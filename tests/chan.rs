@@ -395,3 +395,23 @@ fn ends_and_futures_are_send_and_sync() {
     unpin::<goro::Sender<String>>();
     unpin::<goro::Receiver<String>>();
 }
+
+#[test]
+fn given_back_value_keeps_fifo_order_in_a_full_buffer() {
+    let (tx, rx) = chan::<i32>(1);
+    let (_c, w) = counting_waker();
+    {
+        let mut r = Box::pin(rx.recv());
+        assert!(poll_once(r.as_mut(), &w).is_pending());
+        assert_eq!(tx.try_send(1), Ok(())); // handed to the parked receive
+        assert_eq!(tx.try_send(2), Ok(())); // buffered
+        assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
+        // dropped without looking: 1 goes back in front of 2
+    }
+    assert_eq!(rx.len(), 2, "cap + 1 for a moment");
+    assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(tx.try_send(3), Ok(()));
+    assert_eq!(rx.try_recv(), Ok(3));
+}
