@@ -470,6 +470,10 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
     cx: &mut Context<'_>,
 ) -> Poll<Option<usize>> {
     assert!(!st.done.get(), "goro: select polled after completion");
+    // Cooperative budget (a select with `default` never waits, so it never yields).
+    if !st.queued.get() && !has_default && crate::runtime::coop::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
     let ctx = &st.ctx;
     if st.queued.get() {
         // Parked before: was a case committed, or do we take the slot back?

@@ -44,11 +44,11 @@ trait Spawner: Clone + Send + 'static {
 #[derive(Clone, Copy)]
 struct GoroSpawn;
 impl Spawner for GoroSpawn {
-    fn spawn_detached<F>(&self, f: F, keep: &mut Vec<goro::JoinHandle<()>>)
+    fn spawn_detached<F>(&self, f: F, _keep: &mut Vec<goro::JoinHandle<()>>)
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        keep.push(goro::go(f));
+        drop(goro::go(f)); // dropping a JoinHandle detaches
     }
     fn spawn<F>(&self, f: F) -> Pin<Box<dyn Future<Output = F::Output> + Send>>
     where

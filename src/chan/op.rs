@@ -67,6 +67,10 @@ impl<T> OpCore<T> {
     pub(crate) fn poll_recv(&self, chan: &Chan<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self.node.status.get() {
             IDLE => {
+                // A goroutine whose channel is always ready yields now and then.
+                if crate::runtime::coop::poll_proceed(cx).is_pending() {
+                    return Poll::Pending;
+                }
                 let mut g = chan.lock();
                 match g.try_recv(chan.cap, self.me()) {
                     RecvStep::Got(v, w) => {
@@ -127,6 +131,9 @@ impl<T> OpCore<T> {
     ) -> Poll<Result<(), SendError<T>>> {
         match self.node.status.get() {
             IDLE => {
+                if crate::runtime::coop::poll_proceed(cx).is_pending() {
+                    return Poll::Pending;
+                }
                 // SAFETY: not queued: the slot is ours.
                 let Some(v) = (unsafe { self.node.take() }) else {
                     panic!("goro: `send` future polled after completion")
