@@ -30,6 +30,7 @@ fn main() {
     let mut scale = 1.0f64;
     let mut only: Option<Vec<String>> = None;
     let mut go = true;
+    let mut child: Option<(String, String)> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -44,6 +45,10 @@ fn main() {
                 )
             }
             "--no-go" => go = false,
+            "--child" => {
+                let id = args.next().expect("--child ID RUNTIME");
+                child = Some((id, args.next().expect("--child ID RUNTIME")));
+            }
             "--bench" => {}
             other => {
                 eprintln!("workloads: unknown argument {other:?}");
@@ -57,7 +62,22 @@ fn main() {
     all.extend(sync::workloads());
     all.extend(time::workloads());
     all.extend(net::workloads());
-    all.sort_by_key(|w| w.id[1..].parse::<u32>().unwrap_or(0));
+    // W7 first, as Go's anchor runs it (and it runs in fresh processes anyway).
+    all.sort_by_key(|w| match w.id {
+        "W7" => 0,
+        id => id[1..].parse::<u32>().unwrap_or(0),
+    });
+    if let Some((id, rt)) = child {
+        let w = all.iter().find(|w| w.id == id).expect("--child: no such workload");
+        let f = match rt.as_str() {
+            "goro" => w.goro,
+            "tokio" => w.tokio,
+            "smol" => w.smol,
+            _ => panic!("--child: runtime is goro, tokio or smol"),
+        };
+        println!("{}", f(scale));
+        return;
+    }
     let selected: Vec<_> = all
         .into_iter()
         .filter(|w| only.as_ref().is_none_or(|o| o.iter().any(|x| x == w.id)))
@@ -82,9 +102,15 @@ fn main() {
         "vs go"
     );
     for w in &selected {
-        let g = (w.goro)(scale);
-        let t = (w.tokio)(scale);
-        let s = (w.smol)(scale);
+        let (g, t, s) = if ISOLATED.contains(&w.id) {
+            (
+                in_child(w.id, "goro", scale),
+                in_child(w.id, "tokio", scale),
+                in_child(w.id, "smol", scale),
+            )
+        } else {
+            ((w.goro)(scale), (w.tokio)(scale), (w.smol)(scale))
+        };
         let gf = go_figures.get(w.id).copied();
         println!("{} {:.1} {}", w.id, g, w.unit);
         let ratio = |x: f64| format!("{:.2}x", g / x);
@@ -101,6 +127,24 @@ fn main() {
             w.unit
         );
     }
+}
+
+/// Workloads measured in a fresh process per runtime: W7 reads resident memory,
+/// which memory freed by an earlier workload or runtime would hide.
+const ISOLATED: &[&str] = &["W7"];
+
+/// Runs one runtime's implementation of workload `id` in a child process.
+fn in_child(id: &str, rt: &str, scale: f64) -> f64 {
+    let out = Command::new(std::env::current_exe().expect("current exe"))
+        .args(["--child", id, rt, "--scale", &scale.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("spawn the bench in a child process");
+    assert!(out.status.success(), "{id} {rt} failed in its child process");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("child printed a figure")
 }
 
 /// Runs Go's anchors for `ids` and parses their `<ID> <value> <unit>` lines; an empty

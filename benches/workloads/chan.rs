@@ -534,7 +534,8 @@ fn w7_report(name: &str, n: usize, before: usize, after: usize, wake: Duration) 
 }
 
 fn w7_goro(scale: f64) -> f64 {
-    goro_chan_on_smol("W7", "B/goroutine", scale, w7_goro_body::<SmolSpawn>);
+    // (No goro-channels-on-smol run here: W7 runs each runtime in a fresh process,
+    // and a second runtime in the same process would reuse the first one's memory.)
     goro::run(w7_goro_body(GoroSpawn, scale))
 }
 
