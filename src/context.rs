@@ -127,7 +127,18 @@ struct Children {
 
 impl Signal {
     fn err(&self) -> Option<ContextError> {
-        match self.state.load(SeqCst) {
+        self.err_from(self.state.load(SeqCst))
+    }
+
+    /// `err()` reading the state with a read-modify-write: the re-check after
+    /// listening (an RMW reads the latest value and synchronises with the cancel's
+    /// compare-exchange, so no wake-up is lost).
+    fn err_rmw(&self) -> Option<ContextError> {
+        self.err_from(self.state.fetch_or(0, SeqCst))
+    }
+
+    fn err_from(&self, state: u8) -> Option<ContextError> {
+        match state {
             CANCELED => Some(ContextError::Canceled),
             DEADLINE => Some(ContextError::DeadlineExceeded),
             _ => match self.deadline {
@@ -520,7 +531,7 @@ impl Future for Done {
             return Poll::Pending; // background: never done
         };
         loop {
-            if signal.err().is_some() {
+            if signal.err_rmw().is_some() {
                 return Poll::Ready(());
             }
             match this.listener.as_mut() {

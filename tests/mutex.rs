@@ -96,9 +96,10 @@ fn starving_waiter_gets_the_lock() {
             })
             .collect();
         started.wait().await;
-        // Several attempts; each must be served within 50 ms.
+        // Ten attempts; each must be served within 50 ms. (Typically ~4 ms under
+        // load with starvation mode; without it this fails about one run in four.)
         let mut worst = Duration::ZERO;
-        for _ in 0..5 {
+        for _ in 0..10 {
             let t = Instant::now();
             let g = m.lock().await;
             worst = worst.max(t.elapsed());

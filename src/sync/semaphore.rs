@@ -288,7 +288,9 @@ impl<'a> Future for Acquire<'a> {
             }
         };
         loop {
-            if node.granted.load(Ordering::Acquire) {
+            // A read-modify-write (see the waitgroup module): the re-check after
+            // listening must not miss a grant made just before.
+            if node.granted.fetch_or(false, Ordering::AcqRel) {
                 this.done = true;
                 this.node = None;
                 this.listener = None;

@@ -266,8 +266,13 @@ pub struct Wait<'a> {
 }
 
 impl Wait<'_> {
+    /// The re-check after listening. Read-modify-writes (adding zero) rather than
+    /// loads: an RMW reads the latest value, and if it precedes the `done` that
+    /// reaches zero, it synchronises with it, so that `done`'s notification sees our
+    /// listener. No lost wake-up, whatever event-listener does inside.
     fn finished(&self, generation: usize) -> bool {
-        self.inner.count.load(SeqCst) == 0 || self.inner.generation.load(SeqCst) != generation
+        self.inner.count.fetch_add(0, SeqCst) == 0
+            || self.inner.generation.fetch_add(0, SeqCst) != generation
     }
 }
 
