@@ -6,7 +6,7 @@
 //! Every integer and `Bool` type is a thin wrapper over the std atomic of the same
 //! width, and every operation is one hardware atomic instruction (or a
 //! compare-exchange loop where the hardware has no fetch-and-op) with
-//! [`SeqCst`](std::sync::atomic::Ordering::SeqCst) ordering, which is what Go's memory
+//! [`SeqCst`] ordering, which is what Go's memory
 //! model gives `sync/atomic`: all atomic operations of a program appear in one total
 //! order. Nothing allocates. [`Value<T>`] holds an `Arc<T>` in an
 //! [`arc_swap::ArcSwap`]: loads are lock-free and wait-free in the common case,

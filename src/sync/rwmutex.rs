@@ -470,6 +470,12 @@ impl<T: ?Sized> Drop for Read<'_, T> {
     }
 }
 
+impl<T: ?Sized> fmt::Debug for Read<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Read").finish_non_exhaustive()
+    }
+}
+
 /// The future returned by [`RwMutex::write`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Write<'a, T: ?Sized> {
@@ -517,6 +523,12 @@ impl<T: ?Sized> Drop for Write<'_, T> {
         } else {
             raw.writers.cancel(&mut self.wait.mutex);
         }
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for Write<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Write").finish_non_exhaustive()
     }
 }
 
