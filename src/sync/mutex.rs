@@ -6,10 +6,12 @@
 //! One `AtomicUsize` word holds the whole state, as in Go's `sync/mutex.go`:
 //!
 //! * `LOCKED` (bit 0): somebody owns the lock;
-//! * `STARVING` (bit 1): starvation mode (below);
-//! * `HANDOFF` (bit 2): the owner has handed the lock to the queue and one queued
+//! * `HANDOFF` (bit 1): the owner has handed the lock to the queue and one queued
 //!   waiter may claim it;
-//! * the rest (units of `WAITER`): the number of registered (queued) waiters.
+//! * starvers (units of `STARVER`, bits 2 to half the word): how many queued waiters
+//!   have waited for more than 1 ms; starvation mode is "starvers > 0";
+//! * waiters (units of `WAITER`, the upper half): the number of registered (queued)
+//!   waiters.
 //!
 //! **Fast paths.** An uncontended `lock` is one compare-exchange `0 -> LOCKED`, an
 //! uncontended `unlock` one compare-exchange `LOCKED -> 0`. Neither allocates.
@@ -28,24 +30,31 @@
 //! is why normal mode is fast.
 //!
 //! **Starvation mode.** A queued waiter that wakes, fails to get the lock and has been
-//! waiting for more than 1 ms sets `STARVING`. From then on `unlock` keeps `LOCKED` set
-//! and sets `HANDOFF` instead of releasing: ownership passes directly to the queue, and
-//! newcomers (which need `LOCKED` clear) queue up behind the older waiters. The waiter
-//! that claims `HANDOFF` owns the lock; it leaves starvation mode when it is the last
-//! waiter or waited less than 1 ms (Go's rule), so the fast path comes back once the
-//! queue drains. No waiter waits forever while others churn.
+//! waiting for more than 1 ms becomes a *starver*: it adds itself to the starver count
+//! and from then on waits on a second listener queue, the starvers' queue. While there
+//! is a starver, `unlock` keeps `LOCKED` set and sets `HANDOFF` instead of releasing,
+//! and wakes the oldest starver, which claims `HANDOFF` and owns the lock (no other
+//! waiter may claim it, and newcomers, which need `LOCKED` clear, cannot barge in).
+//! Starvation mode ends when the last starver has been served (Go ends it when the
+//! waiter that gets the lock waited less than 1 ms or is the last; with a separate
+//! starvers' queue the two rules agree, and the lock returns to the fast normal mode
+//! as soon as nobody is starving). A waiter that becomes a starver is therefore served
+//! after at most as many hand-offs as there are starvers ahead of it: no waiter waits
+//! forever while others churn.
 //!
 //! **Cancellation.** Dropping a `lock()` future that registered removes it from the
-//! count; if a `HANDOFF` is pending, the dropping waiter claims it and unlocks at once
-//! (which hands off to the next waiter or releases), so a cancelled waiter never
+//! counts; a starver dropped while a `HANDOFF` is pending claims it and unlocks at once
+//! (which hands off to the next starver or releases), so a cancelled waiter never
 //! strands the lock. A notified listener that is dropped passes its notification on
 //! (event-listener's guarantee).
 //!
 //! # Invariants
 //!
-//! `STARVING` implies `LOCKED` and at least one registered waiter; `HANDOFF` implies
-//! `LOCKED`, `STARVING` having been set at the unlock, and at least one registered
-//! waiter. Only the owner unlocks.
+//! starvers <= waiters; starvers > 0 implies `LOCKED` (a waiter becomes a starver only
+//! while the lock is held, and a starving-mode unlock keeps `LOCKED`); `HANDOFF`
+//! implies `LOCKED` and at least one starver (a starver leaves only by claiming the
+//! lock, or, when cancelled, by claiming a pending `HANDOFF` and passing it on). Only
+//! the owner unlocks.
 //!
 //! # Differences from Go
 //!
@@ -55,8 +64,10 @@
 //!   between worker threads, as a Go goroutine may migrate between Ps while holding a
 //!   `sync.Mutex`.
 //! * Waiters re-queue at the back of the listener queue when they lose a race in
-//!   normal mode (Go re-queues them at the front, LIFO); starvation mode bounds the
-//!   unfairness either way.
+//!   normal mode (Go re-queues them at the front, LIFO, which event-listener cannot
+//!   do); the separate starvers' queue restores the bound on waiting.
+//! * The contended path allocates one listener per wait (event-listener's), as
+//!   async-lock's mutex does; the uncontended path allocates nothing.
 //! * `lock()` is cancel-safe: dropping the future gives up the wait (Go's `Lock` cannot
 //!   be abandoned).
 
@@ -72,9 +83,12 @@ use event_listener::{Event, EventListener};
 use super::shim::{spin_hint, AtomicUsize, Ordering};
 
 const LOCKED: usize = 1;
-const STARVING: usize = 2;
-const HANDOFF: usize = 4;
-const WAITER: usize = 8;
+const HANDOFF: usize = 2;
+const STARVER: usize = 4;
+const HALF: u32 = usize::BITS / 2;
+const WAITER: usize = 1 << HALF;
+const STARVER_MASK: usize = WAITER - STARVER;
+const WAITER_MASK: usize = !(WAITER - 1);
 
 /// Spin rounds before queueing (round `i` spins `2^i` pause hints: 63 in all).
 #[cfg(not(loom))]
@@ -85,7 +99,11 @@ const SPIN_ROUNDS: u32 = 1;
 /// The raw lock: state word and wait queue, not generic over `T`.
 pub(crate) struct RawMutex {
     state: AtomicUsize,
+    /// Queued waiters that are not starvers wait here (woken one at a time by a
+    /// normal-mode unlock).
     event: Event,
+    /// Starvers wait here (woken one at a time, oldest first, by a hand-off).
+    starve_event: Event,
 }
 
 /// A waiter's bookkeeping, kept in the `lock()` future.
@@ -94,6 +112,8 @@ pub(crate) struct Waiter {
     listener: Option<EventListener>,
     /// Counted in the state's waiter count.
     registered: bool,
+    /// Counted in the state's starver count.
+    starver: bool,
     /// When it first registered (for the 1 ms starvation threshold).
     #[cfg(not(loom))]
     since: Option<std::time::Instant>,
@@ -128,6 +148,7 @@ impl RawMutex {
         RawMutex {
             state: AtomicUsize::new(0),
             event: Event::new(),
+            starve_event: Event::new(),
         }
     }
 
@@ -136,6 +157,7 @@ impl RawMutex {
         RawMutex {
             state: AtomicUsize::new(0),
             event: Event::new(),
+            starve_event: Event::new(),
         }
     }
 
@@ -156,7 +178,7 @@ impl RawMutex {
         }
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
-            // `STARVING` implies `LOCKED`: a free lock is free for everyone, as in Go's
+            // Starvers imply `LOCKED`: a free lock is free for everyone, as in Go's
             // `TryLock`.
             if s & LOCKED != 0 {
                 return false;
@@ -189,9 +211,10 @@ impl RawMutex {
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
             debug_assert!(s & LOCKED != 0, "goro: unlock of an unlocked Mutex");
-            let new = if s & STARVING != 0 {
-                // Starvation mode: keep LOCKED, hand the lock to a queued waiter.
-                debug_assert!(s & HANDOFF == 0 && s >= WAITER);
+            let starving = s & STARVER_MASK != 0;
+            let new = if starving {
+                // Starvation mode: keep LOCKED, hand the lock to the oldest starver.
+                debug_assert!(s & HANDOFF == 0 && s & WAITER_MASK != 0);
                 s | HANDOFF
             } else {
                 s & !LOCKED
@@ -201,7 +224,9 @@ impl RawMutex {
                 .compare_exchange_weak(s, new, Ordering::SeqCst, Ordering::Relaxed)
             {
                 Ok(_) => {
-                    if new >= WAITER {
+                    if starving {
+                        self.starve_event.notify(1);
+                    } else if new & WAITER_MASK != 0 {
                         self.event.notify(1);
                     }
                     return;
@@ -235,29 +260,38 @@ impl RawMutex {
                 }
                 w.mark_start();
             }
+            // A queued waiter that has waited past the threshold is (or becomes) a
+            // starver: it waits in the starvers' queue and may claim a hand-off.
+            let starver = w.starver || (w.registered && w.starving());
             // Listen before reading the state (see the module docs).
-            let listener = self.event.listen();
+            let listener = if starver {
+                self.starve_event.listen()
+            } else {
+                self.event.listen()
+            };
             let mut s = self.state.load(Ordering::Relaxed);
             loop {
-                let (new, acquired) = if w.registered && s & HANDOFF != 0 {
+                // What we count for in the state, removed when we get the lock.
+                let ours =
+                    if w.registered { WAITER } else { 0 } + if w.starver { STARVER } else { 0 };
+                let mut becomes_starver = false;
+                let (new, acquired) = if starver && s & HANDOFF != 0 {
                     // Claim the hand-off: LOCKED stays set and is now ours.
-                    let mut new = (s & !HANDOFF) - WAITER;
-                    if new < WAITER || !w.starving() {
-                        new &= !STARVING;
-                    }
-                    (new, true)
+                    ((s & !HANDOFF) - ours, true)
                 } else if s & LOCKED == 0 {
-                    let mut new = s | LOCKED;
-                    if w.registered {
-                        new -= WAITER;
-                    }
-                    (new, true)
+                    debug_assert!(!w.starver);
+                    ((s | LOCKED) - ours, true)
                 } else {
                     let mut new = s;
                     if !w.registered {
+                        assert!(
+                            s & WAITER_MASK != WAITER_MASK,
+                            "goro: too many Mutex waiters"
+                        );
                         new += WAITER;
-                    } else if w.starving() {
-                        new |= STARVING;
+                    } else if starver && !w.starver {
+                        new += STARVER;
+                        becomes_starver = true;
                     }
                     // Even when `new == s` this is a read-modify-write: it reads the
                     // latest state, so an unlock cannot slip in unseen after our
@@ -270,10 +304,12 @@ impl RawMutex {
                 {
                     Ok(_) if acquired => {
                         w.registered = false;
+                        w.starver = false;
                         return Poll::Ready(());
                     }
                     Ok(_) => {
                         w.registered = true;
+                        w.starver |= becomes_starver;
                         break;
                     }
                     Err(actual) => s = actual,
@@ -298,7 +334,7 @@ impl RawMutex {
             {
                 return true;
             }
-            if round >= SPIN_ROUNDS || s & STARVING != 0 {
+            if round >= SPIN_ROUNDS || s & STARVER_MASK != 0 {
                 return false;
             }
             for _ in 0..(1u32 << round) {
@@ -315,16 +351,17 @@ impl RawMutex {
         if !w.registered {
             return;
         }
+        let starver = w.starver;
+        let ours = WAITER + if starver { STARVER } else { 0 };
         w.registered = false;
+        w.starver = false;
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
-            let claim = s & HANDOFF != 0;
-            // If a hand-off is pending we claim it (and unlock below, which hands it on
-            // while STARVING stays set). The last waiter leaving ends starvation mode.
-            let mut new = (s & !HANDOFF) - WAITER;
-            if new < WAITER {
-                new &= !STARVING;
-            }
+            // A starver that finds a hand-off pending claims it, and unlocks below: that
+            // hands it on if starvers remain, or releases it. (A hand-off implies a
+            // starver, which will claim it if we do not.)
+            let claim = starver && s & HANDOFF != 0;
+            let new = if claim { s & !HANDOFF } else { s } - ours;
             match self
                 .state
                 .compare_exchange(s, new, Ordering::SeqCst, Ordering::Relaxed)
@@ -622,30 +659,75 @@ mod tests {
         Pin::new(f).poll(&mut Context::from_waker(&waker))
     }
 
-    /// A waiter dropped while a hand-off to it is pending passes the lock on.
+    /// Turns a queued `lock()` future into a starver, as a wake-up that fails after
+    /// 1 ms of waiting does: backdate its start, drop its listener (the wake-up) and
+    /// poll it again.
+    fn make_starver<T>(f: &mut Lock<'_, T>) {
+        f.waiter.since = Some(std::time::Instant::now() - std::time::Duration::from_millis(5));
+        f.waiter.listener = None;
+        assert!(poll_once(f).is_pending());
+        assert!(f.waiter.starver);
+    }
+
+    /// Starvation mode: the unlock hands the lock to the oldest starver; a newcomer
+    /// cannot barge in; a starver dropped while the hand-off is pending passes it on.
     #[test]
-    fn cancelled_waiter_passes_handoff_on() {
+    fn handoff_and_cancelled_starver() {
         let m = Mutex::new(0);
         let g = m.try_lock().unwrap();
         let mut a = m.lock();
         assert!(poll_once(&mut a).is_pending());
         let mut b = m.lock();
         assert!(poll_once(&mut b).is_pending());
-        assert_eq!(m.raw.state(), LOCKED + 2 * WAITER);
-        // Force starvation mode, as a waiter starved for 1 ms would.
-        m.raw.state.fetch_or(STARVING, Ordering::SeqCst);
-        drop(g); // hands off: LOCKED stays, HANDOFF set
-        assert_eq!(m.raw.state(), LOCKED | STARVING | HANDOFF | (2 * WAITER));
+        let mut c = m.lock(); // stays a plain waiter
+        assert!(poll_once(&mut c).is_pending());
+        assert_eq!(m.raw.state(), LOCKED + 3 * WAITER);
+        make_starver(&mut a);
+        make_starver(&mut b);
+        assert_eq!(m.raw.state(), LOCKED | (2 * STARVER) | (3 * WAITER));
+        drop(g); // hands off: LOCKED stays, HANDOFF set, `a` (oldest starver) woken
+        assert_eq!(
+            m.raw.state(),
+            LOCKED | HANDOFF | (2 * STARVER) | (3 * WAITER)
+        );
+        assert!(m.try_lock().is_none(), "no barging in starvation mode");
         drop(a); // cancelled: claims the hand-off and passes it on to `b`
-        assert_eq!(m.raw.state(), LOCKED | STARVING | HANDOFF | WAITER);
+        assert_eq!(m.raw.state(), LOCKED | HANDOFF | STARVER | (2 * WAITER));
+        assert!(
+            poll_once(&mut c).is_pending(),
+            "a plain waiter cannot claim"
+        );
         let gb = match poll_once(&mut b) {
             Poll::Ready(g) => g,
             Poll::Pending => panic!("b should own the lock"),
         };
+        // No starver left: normal mode again.
+        assert_eq!(m.raw.state(), LOCKED | WAITER);
+        drop(gb); // releases and wakes `c`
+        assert_eq!(m.raw.state(), WAITER);
+        let gc = match poll_once(&mut c) {
+            Poll::Ready(g) => g,
+            Poll::Pending => panic!("c should get the lock"),
+        };
         assert_eq!(m.raw.state(), LOCKED);
-        drop(gb);
+        drop(gc);
         assert_eq!(m.raw.state(), 0);
         drop(b);
+        drop(c);
+        assert_eq!(m.raw.state(), 0);
+    }
+
+    /// A starver dropped when no hand-off is pending leaves starvation mode cleanly.
+    #[test]
+    fn cancelled_starver_without_handoff() {
+        let m = Mutex::new(());
+        let g = m.try_lock().unwrap();
+        let mut a = m.lock();
+        assert!(poll_once(&mut a).is_pending());
+        make_starver(&mut a);
+        drop(a);
+        assert_eq!(m.raw.state(), LOCKED);
+        drop(g);
         assert_eq!(m.raw.state(), 0);
     }
 
@@ -670,8 +752,8 @@ mod loom_tests {
     use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use loom::sync::Arc;
 
-    /// Three threads lock and increment; under loom every failed wake-up sets
-    /// STARVING at once, so the hand-off path is explored. Checks mutual exclusion
+    /// Three threads lock and increment; under loom a waiter that fails after a
+    /// wake-up becomes a starver at once, so the hand-off path is explored. Checks mutual exclusion
     /// (an `inside` counter), the final count and that the state returns to zero.
     #[test]
     fn handoff() {
