@@ -240,3 +240,20 @@ fn guard_held_across_await() {
         }
     });
 }
+
+/// Polling a finished `lock()` future again panics instead of locking twice.
+#[test]
+fn poll_after_completion_panics() {
+    let m = Mutex::new(0);
+    let mut f = m.lock();
+    let g = match poll_once(&mut f) {
+        Poll::Ready(g) => g,
+        Poll::Pending => panic!("uncontended"),
+    };
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = poll_once(&mut f);
+    }));
+    assert!(again.is_err());
+    drop(g);
+    assert!(m.try_lock().is_some());
+}

@@ -233,3 +233,32 @@ fn misc_api() {
     let d: RwMutex<u8> = RwMutex::default();
     assert_eq!(*d.read_blocking(), 0);
 }
+
+/// Polling a finished `read()`/`write()` future again panics instead of locking twice.
+#[test]
+fn poll_after_completion_panics() {
+    let m = RwMutex::new(0);
+    let mut w = m.write();
+    let g = match poll_once(&mut w) {
+        Poll::Ready(g) => g,
+        Poll::Pending => panic!("uncontended"),
+    };
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = poll_once(&mut w);
+    }));
+    assert!(again.is_err());
+    drop(g);
+    drop(w);
+    let mut r = m.read();
+    let g = match poll_once(&mut r) {
+        Poll::Ready(g) => g,
+        Poll::Pending => panic!("uncontended"),
+    };
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = poll_once(&mut r);
+    }));
+    assert!(again.is_err());
+    drop(g);
+    drop(r);
+    assert!(m.try_write().is_some());
+}

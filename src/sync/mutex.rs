@@ -475,7 +475,7 @@ impl<T: ?Sized> Mutex<T> {
     #[inline]
     pub fn lock(&self) -> Lock<'_, T> {
         Lock {
-            mutex: self,
+            mutex: Some(self),
             waiter: Waiter::default(),
         }
     }
@@ -551,7 +551,8 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 /// The future returned by [`Mutex::lock`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Lock<'a, T: ?Sized> {
-    mutex: &'a Mutex<T>,
+    /// `None` once the guard has been returned.
+    mutex: Option<&'a Mutex<T>>,
     waiter: Waiter,
 }
 
@@ -561,8 +562,14 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<'a, T>> {
         let this = &mut *self;
-        match this.mutex.raw.poll_lock(&mut this.waiter, cx) {
-            Poll::Ready(()) => Poll::Ready(MutexGuard { mutex: this.mutex }),
+        // Polling again after completion must not lock a second time (two guards would
+        // alias the data).
+        let mutex = this.mutex.expect("`Lock` polled after completion");
+        match mutex.raw.poll_lock(&mut this.waiter, cx) {
+            Poll::Ready(()) => {
+                this.mutex = None;
+                Poll::Ready(MutexGuard { mutex })
+            }
             Poll::Pending => Poll::Pending,
         }
     }
@@ -570,8 +577,10 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
 
 impl<T: ?Sized> Drop for Lock<'_, T> {
     fn drop(&mut self) {
-        if self.waiter.registered || self.waiter.listener.is_some() {
-            self.mutex.raw.cancel(&mut self.waiter);
+        if let Some(mutex) = self.mutex {
+            if self.waiter.registered || self.waiter.listener.is_some() {
+                mutex.raw.cancel(&mut self.waiter);
+            }
         }
     }
 }

@@ -331,6 +331,7 @@ impl<T: ?Sized> RwMutex<T> {
                 listener: None,
                 queued_gen: None,
             },
+            done: false,
         }
     }
 
@@ -451,14 +452,19 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutex<T> {
 pub struct Read<'a, T: ?Sized> {
     lock: &'a RwMutex<T>,
     wait: ReadWait,
+    done: bool,
 }
 
 impl<'a, T: ?Sized> Future for Read<'a, T> {
     type Output = RwMutexReadGuard<'a, T>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        assert!(!this.done, "`Read` polled after completion");
         match this.lock.raw.poll_read(&mut this.wait, cx) {
-            Poll::Ready(()) => Poll::Ready(RwMutexReadGuard { lock: this.lock }),
+            Poll::Ready(()) => {
+                this.done = true;
+                Poll::Ready(RwMutexReadGuard { lock: this.lock })
+            }
             Poll::Pending => Poll::Pending,
         }
     }
@@ -488,6 +494,8 @@ impl<'a, T: ?Sized> Future for Write<'a, T> {
     type Output = RwMutexWriteGuard<'a, T>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        // Polling again after completion must not return a second write guard.
+        assert!(!this.done, "`Write` polled after completion");
         let raw = &this.lock.raw;
         if !this.wait.draining {
             match raw.writers.poll_lock(&mut this.wait.mutex, cx) {
