@@ -611,6 +611,43 @@ mod tests {
         assert_eq!(child.err(), Some(ContextError::Canceled));
     }
 
+    /// Children created and dropped on several threads while the parent is cancelled
+    /// concurrently: every surviving child ends cancelled and the parent's map empty.
+    #[test]
+    fn concurrent_children_and_cancel() {
+        let (root, cancel) = Context::background().with_cancel();
+        // Cancel once every thread is a quarter of the way through.
+        let started = crate::sync::WaitGroup::new();
+        started.add(4);
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let (root, started) = (root.clone(), started.clone());
+                std::thread::spawn(move || {
+                    let mut kept = Vec::new();
+                    for i in 0..2000 {
+                        if i == 500 {
+                            started.done();
+                        }
+                        let (c, _cc) = root.with_cancel();
+                        let (g, _gc) = c.with_timeout(Duration::from_secs(60));
+                        if (i + t) % 3 == 0 {
+                            kept.push(g);
+                        }
+                    }
+                    kept
+                })
+            })
+            .collect();
+        started.wait_blocking();
+        cancel.cancel();
+        for t in threads {
+            for g in t.join().unwrap() {
+                assert_eq!(g.err(), Some(ContextError::Canceled));
+            }
+        }
+        assert_eq!(children_of(&root), 0);
+    }
+
     /// Children of background are not registered anywhere.
     #[test]
     fn background_children_are_roots() {
