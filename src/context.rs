@@ -570,7 +570,7 @@ impl fmt::Debug for Done {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
