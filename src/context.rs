@@ -515,6 +515,13 @@ impl fmt::Debug for Context {
 }
 
 /// The future returned by [`Context::done`].
+///
+/// ```
+/// let (ctx, cancel) = goro::context::Context::background().with_cancel();
+/// let done: goro::context::Done = ctx.done();
+/// cancel.cancel();
+/// futures_lite::future::block_on(done);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Done {
     signal: Option<Arc<Signal>>,

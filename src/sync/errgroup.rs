@@ -43,6 +43,11 @@ use super::{Semaphore, WaitGroup};
 use crate::context::{CancelFn, Context};
 
 /// The default error type of [`ErrGroup`]: any boxed error.
+///
+/// ```
+/// let e: goro::sync::BoxError = "failed".into();
+/// assert_eq!(e.to_string(), "failed");
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The error a panicking [`ErrGroup`] member turns into (with the panic's message).

@@ -556,7 +556,14 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     }
 }
 
-/// The future returned by [`Mutex::lock`].
+/// The future returned by [`Mutex::lock`]; cancel-safe.
+///
+/// ```
+/// let m = goro::sync::Mutex::new(1);
+/// let fut: goro::sync::Lock<'_, i32> = m.lock();
+/// *futures_lite::future::block_on(fut) += 1;
+/// assert_eq!(m.into_inner(), 2);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Lock<'a, T: ?Sized> {
     /// `None` once the guard has been returned.

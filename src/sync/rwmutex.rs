@@ -447,7 +447,13 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutex<T> {
     }
 }
 
-/// The future returned by [`RwMutex::read`].
+/// The future returned by [`RwMutex::read`]; cancel-safe.
+///
+/// ```
+/// let m = goro::sync::RwMutex::new(1);
+/// let fut: goro::sync::Read<'_, i32> = m.read();
+/// assert_eq!(*futures_lite::future::block_on(fut), 1);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Read<'a, T: ?Sized> {
     lock: &'a RwMutex<T>,
@@ -482,7 +488,14 @@ impl<T: ?Sized> fmt::Debug for Read<'_, T> {
     }
 }
 
-/// The future returned by [`RwMutex::write`].
+/// The future returned by [`RwMutex::write`]; cancel-safe.
+///
+/// ```
+/// let m = goro::sync::RwMutex::new(1);
+/// let fut: goro::sync::Write<'_, i32> = m.write();
+/// *futures_lite::future::block_on(fut) += 1;
+/// assert_eq!(*m.read_blocking(), 2);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Write<'a, T: ?Sized> {
     lock: &'a RwMutex<T>,

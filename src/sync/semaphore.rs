@@ -248,7 +248,15 @@ impl fmt::Debug for Semaphore {
     }
 }
 
-/// The future returned by [`Semaphore::acquire`].
+/// The future returned by [`Semaphore::acquire`]; cancel-safe (dropping it leaves the
+/// queue, or gives back permits granted but not yet collected).
+///
+/// ```
+/// let sem = goro::sync::Semaphore::new(1);
+/// let fut: goro::sync::Acquire<'_> = sem.acquire(1);
+/// let permit = futures_lite::future::block_on(fut);
+/// assert_eq!(permit.permits(), 1);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Acquire<'a> {
     sem: &'a Semaphore,

@@ -256,7 +256,13 @@ impl fmt::Debug for WaitGroup {
     }
 }
 
-/// The future returned by [`WaitGroup::wait`].
+/// The future returned by [`WaitGroup::wait`]; cancel-safe.
+///
+/// ```
+/// let wg = goro::sync::WaitGroup::new();
+/// let wait: goro::sync::Wait<'_> = wg.wait();
+/// futures_lite::future::block_on(wait); // the counter is zero
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<'a> {
     inner: &'a Inner,
