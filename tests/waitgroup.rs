@@ -163,3 +163,12 @@ fn debug_and_default() {
     wg.add(2);
     assert_eq!(format!("{wg:?}"), "WaitGroup { count: 2 }");
 }
+
+#[test]
+fn types_are_send_sync() {
+    fn assert_send<T: Send>() {}
+    fn assert_sync<T: Sync>() {}
+    assert_send::<WaitGroup>();
+    assert_sync::<WaitGroup>();
+    assert_send::<goro::sync::Wait<'static>>();
+}
