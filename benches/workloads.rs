@@ -60,7 +60,7 @@ fn main() {
     all.sort_by_key(|w| w.id[1..].parse::<u32>().unwrap_or(0));
     let selected: Vec<_> = all
         .into_iter()
-        .filter(|w| only.as_ref().map_or(true, |o| o.iter().any(|x| x == w.id)))
+        .filter(|w| only.as_ref().is_none_or(|o| o.iter().any(|x| x == w.id)))
         .collect();
     let ids: Vec<&str> = selected.iter().map(|w| w.id).collect();
 

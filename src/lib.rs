@@ -1,6 +1,64 @@
-//! goro: Go's concurrency model for async Rust.
+//! goro: Go's concurrency model for async Rust, without tokio.
 //!
-//! (Crate docs are being written; see README.md.)
+//! A goroutine is a stackless future: [`go`] spawns it onto a multi-threaded
+//! work-stealing executor, and [`run`] is Go's `main`. Go's channels ([`chan`]),
+//! `select` ([`select!`]), `sync` ([`sync`]), `sync/atomic` ([`atomic`]), `time`
+//! ([`time`]) and `context` ([`context`]) are awaitable types, and [`net`] lets
+//! services run on goro alone.
+//!
+//! ```
+//! use goro::sync::WaitGroup;
+//!
+//! goro::run(async {
+//!     let wg = WaitGroup::new();
+//!     let (tx, rx) = goro::chan::<u32>(0); // unbuffered, like `make(chan uint32)`
+//!     for i in 1..=3 {
+//!         let tx = tx.clone();
+//!         wg.go(async move { tx.send(i * i).await.unwrap() });
+//!     }
+//!     drop(tx);
+//!     let mut sum = 0;
+//!     while let Some(v) = rx.recv().await {
+//!         sum += v; // `for v := range rx` ends when every sender is gone
+//!     }
+//!     wg.wait().await;
+//!     assert_eq!(sum, 14);
+//! });
+//! ```
+//!
+//! # Map from Go
+//!
+//! | Go | goro |
+//! |----|------|
+//! | `func main()` | [`run`]`(async { .. })` or `#[goro::main]` |
+//! | `go f()` | [`go`]`(f())` (returns a [`JoinHandle`]; drop it to detach) |
+//! | `runtime.Gosched()`, `runtime.NumGoroutine()` | [`yield_now`], [`num_goroutines`] |
+//! | `make(chan T, n)`, `ch <- v`, `<-ch`, `close(ch)` | [`chan`]`::<T>(n)`, `tx.send(v).await`, `rx.recv().await`, `tx.close()` |
+//! | `select { .. }` | [`select!`] (and [`Select`] for a dynamic set) |
+//! | `sync.WaitGroup`, `sync.Mutex`, ... | [`sync::WaitGroup`], [`sync::Mutex`], ... |
+//! | `time.Sleep`, `time.After` | [`time::sleep`], `time::after` |
+//! | `context.WithCancel` | [`context::Context::with_cancel`] |
+//!
+//! # Where goro differs from Go, and why
+//!
+//! - Goroutines are cooperative: a goroutine runs until it awaits. A long computation
+//!   should call [`yield_now`] now and then, and blocking calls belong in [`unblock`]
+//!   (Go preempts and hands off blocked threads for you).
+//! - Sending on a closed channel returns an error holding the value instead of
+//!   panicking; closing twice returns `false` instead of panicking: Rust code
+//!   handles errors as values.
+//! - A panicking goroutine is reported on stderr and its [`JoinHandle`] yields
+//!   [`JoinError::Panicked`]; the program keeps running. [`Builder::panic_abort`]
+//!   restores Go's crash.
+//! - When the main goroutine returns, the others are *dropped* (their destructors
+//!   run) rather than vanishing with the process.
+//!
+//! # Runtime
+//!
+//! GOMAXPROCS worker threads (the `GOMAXPROCS` environment variable, else all cores)
+//! run goroutines from per-worker run queues with a `runnext` slot, steal from each
+//! other when idle, and park when there is nothing to do; timers are driven by the
+//! workers themselves. See the [`runtime`] module.
 
 #![warn(missing_docs)]
 
@@ -10,11 +68,16 @@ pub mod context;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod runtime;
-mod select;
+pub mod select;
 pub mod sync;
 pub mod time;
 
-pub use chan::{chan, Receiver, Sender};
+pub use chan::{
+    chan, Receiver, RecvFuture, SendError, SendFuture, Sender, TryRecvError, TrySendError,
+};
+#[cfg(feature = "macros")]
+pub use goro_macros::{main, test};
 pub use runtime::{
     go, num_goroutines, run, unblock, yield_now, Builder, JoinError, JoinHandle, Runtime,
 };
+pub use select::{Select, SelectFuture, Selected};

@@ -1,1 +1,1051 @@
-//! TODO
+//! `select!` and [`Select`]: wait on several channel operations (and any futures)
+//! at once; exactly one of them happens. Go's `select` statement and
+//! `reflect.Select`.
+//!
+//! # Algorithm (mirrors Go's runtime/select.go)
+//!
+//! A select owns one commit slot (`Ctx`, see the channel module) shared by all its
+//! channel cases. Each poll:
+//!
+//! 1. If a partner committed one of its cases while it was parked (state
+//!    `selected(i)`), case `i` wins: its value is already in the case's node. The
+//!    other cases are unqueued, and the select is done.
+//! 2. Otherwise the select takes its slot (`WAITING -> POLLING`). While `POLLING`
+//!    no partner can commit it, so the select may look at its cases freely: in a
+//!    fresh uniformly random order (Go's `pollorder`: Fisher-Yates, drawn lazily,
+//!    from a per-thread xorshift generator) it tries each channel operation under
+//!    that channel's lock and polls each future case; the first that is ready
+//!    wins, and the others are unqueued. A channel case that is not ready is
+//!    queued on its channel (once), pointing at the shared slot.
+//! 3. With `default`, nothing is ever queued and the default wins. Otherwise the
+//!    select goes back to `WAITING` (`POLLING -> WAITING`, a CAS). A partner that
+//!    met the select while it was polling left a `NOTIFIED` mark and moved on; the
+//!    CAS then fails and the select makes another pass, in which it finds that
+//!    partner. Then it returns `Pending`.
+//!
+//! A partner (a `send`/`recv` on one of the channels, or another select) commits
+//! the select with the CAS `WAITING -> claimed(i)` under case `i`'s channel lock,
+//! moves the value, publishes `selected(i)` and wakes it. So exactly one case ever
+//! commits: a losing receive consumed nothing and a losing send delivered nothing,
+//! on unbuffered channels too. A future case is polled only while the select owns
+//! its slot, so a future's output is never taken after a channel case committed,
+//! and a future case that is ready makes the select finish at once.
+//!
+//! Dropping a waiting select takes its slot back (`WAITING -> DONE`) and unqueues
+//! every case: it has had no effect. If a partner won the race to commit a case
+//! first, that case did happen; a received value is then put back into its
+//! channel (see the channel module), so nothing is lost.
+//!
+//! # Differences from Go
+//!
+//! Go locks every channel of a select at once (in address order) for each pass;
+//! goro locks one channel at a time and uses the slot's `POLLING` state instead,
+//! which also lets a select include arbitrary futures. Two selects that poll each
+//! other's channels at the same instant may each make an extra pass; a select
+//! that keeps being told to look again yields to the executor after a few passes
+//! instead of spinning. A select is an ordinary future: it works on any executor.
+
+use std::cell::Cell;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomPinned;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::chan::sync::Ordering;
+use crate::chan::waiter::{commit_of, Commit, Ctx, DONE, POLLING, WAITING};
+use crate::chan::{Receiver, RecvFuture, SendError, SendFuture, Sender};
+
+/// Passes after which a select that keeps being notified yields instead.
+const MAX_PASSES: usize = 4;
+
+/// The per-thread random generator behind Go's random `pollorder`.
+mod rng {
+    #[cfg(not(loom))]
+    use std::cell::Cell;
+
+    #[cfg(not(loom))]
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_usize(&h as *const _ as usize);
+            h.finish() | 1
+        });
+    }
+
+    /// A uniformly distributed number in `0..n` (`n > 0`).
+    #[cfg(not(loom))]
+    #[inline]
+    pub(crate) fn below(n: usize) -> usize {
+        if n <= 1 {
+            return 0;
+        }
+        let x = STATE.with(|s| {
+            // xorshift64*
+            let mut x = s.get();
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            s.set(x);
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        });
+        (((x >> 32) * n as u64) >> 32) as usize
+    }
+
+    /// Under loom the order must be deterministic: always the first.
+    #[cfg(loom)]
+    pub(crate) fn below(_n: usize) -> usize {
+        0
+    }
+}
+
+/// Internals used by the `select!` macro. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    use super::*;
+
+    pub use crate::chan::waiter::Ctx;
+
+    /// One case of a select, as the select drives it.
+    pub trait Branch {
+        /// The select owns its slot: try to complete now. When not ready and
+        /// `register` is set, queue the case (once) pointing at `ctx`. Returns
+        /// `true` when the case completed (its output is kept for `take_output`).
+        fn try_branch(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            ctx: &Ctx,
+            index: usize,
+            register: bool,
+        ) -> bool;
+        /// A partner committed this case (it is no longer queued).
+        fn committed(self: Pin<&mut Self>);
+        /// Unqueue the case if it is queued.
+        fn unregister(self: Pin<&mut Self>);
+        /// Wait until a partner committing this case has finished (take and
+        /// release the channel lock).
+        fn sync(self: Pin<&mut Self>);
+    }
+
+    /// The output of a completed case.
+    pub trait TakeOutput {
+        /// The case's output type.
+        type Output;
+        /// Takes the output (once, after the case won).
+        fn take_output(self: Pin<&mut Self>) -> Self::Output;
+    }
+
+    pin_project_lite::pin_project! {
+        /// A case that is an arbitrary future.
+        pub struct FutBranch<F: Future> {
+            #[pin]
+            fut: F,
+            out: Option<F::Output>,
+        }
+    }
+
+    impl<F: Future> Branch for FutBranch<F> {
+        fn try_branch(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            _ctx: &Ctx,
+            _index: usize,
+            _register: bool,
+        ) -> bool {
+            let this = self.project();
+            if this.out.is_some() {
+                return true;
+            }
+            match this.fut.poll(cx) {
+                Poll::Ready(v) => {
+                    *this.out = Some(v);
+                    true
+                }
+                Poll::Pending => false,
+            }
+        }
+        fn committed(self: Pin<&mut Self>) {}
+        fn unregister(self: Pin<&mut Self>) {}
+        fn sync(self: Pin<&mut Self>) {}
+    }
+
+    impl<F: Future> TakeOutput for FutBranch<F> {
+        type Output = F::Output;
+        fn take_output(self: Pin<&mut Self>) -> F::Output {
+            match self.project().out.take() {
+                Some(v) => v,
+                None => unreachable!("goro: select case output taken twice"),
+            }
+        }
+    }
+
+    /// A disabled (`, if false`) case is `None`: never ready, never queued.
+    impl<B: Branch> Branch for Option<B> {
+        fn try_branch(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            ctx: &Ctx,
+            index: usize,
+            register: bool,
+        ) -> bool {
+            match self.as_pin_mut() {
+                Some(b) => b.try_branch(cx, ctx, index, register),
+                None => false,
+            }
+        }
+        fn committed(self: Pin<&mut Self>) {
+            if let Some(b) = self.as_pin_mut() {
+                b.committed()
+            }
+        }
+        fn unregister(self: Pin<&mut Self>) {
+            if let Some(b) = self.as_pin_mut() {
+                b.unregister()
+            }
+        }
+        fn sync(self: Pin<&mut Self>) {
+            if let Some(b) = self.as_pin_mut() {
+                b.sync()
+            }
+        }
+    }
+
+    impl<B: TakeOutput> TakeOutput for Option<B> {
+        type Output = B::Output;
+        fn take_output(self: Pin<&mut Self>) -> B::Output {
+            match self.as_pin_mut() {
+                Some(b) => b.take_output(),
+                None => unreachable!("goro: a disabled select case cannot win"),
+            }
+        }
+    }
+
+    /// Access to the cases of a select by index.
+    #[allow(clippy::len_without_is_empty)]
+    pub trait Cases {
+        /// The number of cases.
+        fn len(&self) -> usize;
+        /// Case `i`.
+        fn case(&mut self, i: usize) -> Pin<&mut dyn Branch>;
+    }
+
+    /// Holder for the autoref dispatch of `select!` case expressions.
+    pub struct Wrap<T>(pub Option<T>);
+
+    /// Channel operations become channel cases (chosen first by method lookup).
+    pub trait ViaChan {
+        /// The case type.
+        type Case: Branch + TakeOutput;
+        /// Makes the case.
+        fn __goro_case(&mut self) -> Self::Case;
+    }
+
+    /// Anything else that is `IntoFuture` becomes a future case.
+    pub trait ViaFuture {
+        /// The case type.
+        type Case: Branch + TakeOutput;
+        /// Makes the case.
+        fn __goro_case(&mut self) -> Self::Case;
+    }
+
+    fn take<T>(o: &mut Option<T>) -> T {
+        match o.take() {
+            Some(v) => v,
+            None => unreachable!(),
+        }
+    }
+
+    impl<'a, T> ViaChan for Wrap<RecvFuture<'a, T>> {
+        type Case = RecvFuture<'a, T>;
+        fn __goro_case(&mut self) -> Self::Case {
+            take(&mut self.0)
+        }
+    }
+
+    impl<'a, T> ViaChan for Wrap<SendFuture<'a, T>> {
+        type Case = SendFuture<'a, T>;
+        fn __goro_case(&mut self) -> Self::Case {
+            take(&mut self.0)
+        }
+    }
+
+    impl<T> ViaChan for Wrap<crate::chan::OwnedRecv<T>> {
+        type Case = crate::chan::OwnedRecv<T>;
+        fn __goro_case(&mut self) -> Self::Case {
+            take(&mut self.0)
+        }
+    }
+
+    impl<T> ViaChan for Wrap<Receiver<T>> {
+        type Case = crate::chan::OwnedRecv<T>;
+        fn __goro_case(&mut self) -> Self::Case {
+            take(&mut self.0).into_recv()
+        }
+    }
+
+    impl<F: IntoFuture> ViaFuture for &mut Wrap<F> {
+        type Case = FutBranch<F::IntoFuture>;
+        fn __goro_case(&mut self) -> Self::Case {
+            FutBranch {
+                fut: take(&mut self.0).into_future(),
+                out: None,
+            }
+        }
+    }
+
+    /// Takes a winning case's output.
+    #[inline]
+    pub fn take_output<B: TakeOutput>(b: Pin<&mut B>) -> B::Output {
+        b.take_output()
+    }
+
+    /// The future that a `select!` awaits: `Some(i)` (case `i` won) or `None`
+    /// (default). `C` is a tuple of pinned cases.
+    pub struct SelectFut<C: Cases> {
+        cases: C,
+        state: SelectState,
+        has_default: bool,
+    }
+
+    impl<C: Cases> SelectFut<C> {
+        /// A select over `cases`.
+        pub fn new(cases: C, has_default: bool) -> Self {
+            SelectFut {
+                cases,
+                state: SelectState::new(),
+                has_default,
+            }
+        }
+    }
+
+    impl<C: Cases> Future for SelectFut<C> {
+        type Output = Option<usize>;
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<usize>> {
+            // SAFETY: we never move out of the pinned future; `state` is only
+            // used through a shared reference below, `cases` are pinned already.
+            let this = unsafe { self.get_unchecked_mut() };
+            poll_select(&this.state, &mut this.cases, this.has_default, cx)
+        }
+    }
+
+    impl<C: Cases> Drop for SelectFut<C> {
+        fn drop(&mut self) {
+            cancel_select(&self.state, &mut self.cases);
+        }
+    }
+
+    macro_rules! tuple_cases {
+        ($len:literal: $($idx:tt $B:ident),*) => {
+            impl<$($B: Branch),*> Cases for ($(Pin<&mut $B>,)*) {
+                #[inline]
+                fn len(&self) -> usize {
+                    $len
+                }
+                #[inline]
+                #[allow(unused_variables)]
+                fn case(&mut self, i: usize) -> Pin<&mut dyn Branch> {
+                    match i {
+                        $($idx => self.$idx.as_mut(),)*
+                        _ => unreachable!(),
+                    }
+                }
+            }
+        };
+    }
+    tuple_cases!(0: );
+    tuple_cases!(1: 0 B0);
+    tuple_cases!(2: 0 B0, 1 B1);
+    tuple_cases!(3: 0 B0, 1 B1, 2 B2);
+    tuple_cases!(4: 0 B0, 1 B1, 2 B2, 3 B3);
+    tuple_cases!(5: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4);
+    tuple_cases!(6: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5);
+    tuple_cases!(7: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6);
+    tuple_cases!(8: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7);
+    tuple_cases!(9: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8);
+    tuple_cases!(10: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9);
+    tuple_cases!(11: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10);
+    tuple_cases!(12: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11);
+    tuple_cases!(13: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12);
+    tuple_cases!(14: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13);
+    tuple_cases!(15: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14);
+    tuple_cases!(16: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15);
+    tuple_cases!(17: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16);
+    tuple_cases!(18: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17);
+    tuple_cases!(19: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18);
+    tuple_cases!(20: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19);
+    tuple_cases!(21: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20);
+    tuple_cases!(22: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21);
+    tuple_cases!(23: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22);
+    tuple_cases!(24: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23);
+    tuple_cases!(25: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24);
+    tuple_cases!(26: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25);
+    tuple_cases!(27: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26);
+    tuple_cases!(28: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26, 27 B27);
+    tuple_cases!(29: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26, 27 B27, 28 B28);
+    tuple_cases!(30: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26, 27 B27, 28 B28, 29 B29);
+    tuple_cases!(31: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26, 27 B27, 28 B28, 29 B29, 30 B30);
+    tuple_cases!(32: 0 B0, 1 B1, 2 B2, 3 B3, 4 B4, 5 B5, 6 B6, 7 B7, 8 B8, 9 B9, 10 B10, 11 B11, 12 B12, 13 B13, 14 B14, 15 B15, 16 B16, 17 B17, 18 B18, 19 B19, 20 B20, 21 B21, 22 B22, 23 B23, 24 B24, 25 B25, 26 B26, 27 B27, 28 B28, 29 B29, 30 B30, 31 B31);
+}
+
+use __private::{Branch, Cases};
+
+/// The commit slot of a select and its progress.
+pub(crate) struct SelectState {
+    ctx: Ctx,
+    /// Some case may be queued on a channel.
+    queued: Cell<bool>,
+    done: Cell<bool>,
+    _pin: PhantomPinned,
+}
+
+// SAFETY: the cells are only used by the owner of the pinned select (its poll and
+// drop); partners reach the `Ctx` only through its atomics and the protocol.
+unsafe impl Send for SelectState {}
+// SAFETY: as above.
+unsafe impl Sync for SelectState {}
+
+impl SelectState {
+    fn new() -> Self {
+        SelectState {
+            ctx: Ctx::new(POLLING),
+            queued: Cell::new(false),
+            done: Cell::new(false),
+            _pin: PhantomPinned,
+        }
+    }
+}
+
+fn unregister_all_but<C: Cases + ?Sized>(cases: &mut C, winner: Option<usize>) {
+    for j in 0..cases.len() {
+        if Some(j) != winner {
+            cases.case(j).unregister();
+        }
+    }
+}
+
+/// One poll of a select (see the module docs). `Some(i)`: case `i` won; `None`:
+/// the default.
+pub(crate) fn poll_select<C: Cases + ?Sized>(
+    st: &SelectState,
+    cases: &mut C,
+    has_default: bool,
+    cx: &mut Context<'_>,
+) -> Poll<Option<usize>> {
+    assert!(!st.done.get(), "goro: select polled after completion");
+    let ctx = &st.ctx;
+    if st.queued.get() {
+        // Parked before: was a case committed, or do we take the slot back?
+        loop {
+            let s = ctx.state.load(Ordering::Acquire);
+            match commit_of(s) {
+                Commit::Selected(i) => {
+                    cases.case(i).committed();
+                    unregister_all_but(cases, Some(i));
+                    st.queued.set(false);
+                    st.done.set(true);
+                    ctx.state.store(DONE, Ordering::Relaxed);
+                    return Poll::Ready(Some(i));
+                }
+                Commit::Claimed(i) => cases.case(i).sync(),
+                Commit::None => {
+                    debug_assert_eq!(s, WAITING);
+                    if ctx
+                        .state
+                        .compare_exchange(WAITING, POLLING, Ordering::Acquire, Ordering::Acquire)
+                        .is_ok()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    } else {
+        ctx.state.store(POLLING, Ordering::Relaxed);
+    }
+    // We own the slot.
+    if !has_default {
+        // SAFETY: state is POLLING: the slot is ours.
+        unsafe { ctx.set_waker(cx.waker()) };
+    }
+    let n = cases.len();
+    let mut order: smallvec::Order = smallvec::Order::new(n);
+    let mut passes = 0;
+    loop {
+        order.reset(n);
+        for k in 0..n {
+            let i = order.pick(k, n);
+            if cases.case(i).try_branch(cx, ctx, i, !has_default) {
+                unregister_all_but(cases, Some(i));
+                st.queued.set(false);
+                st.done.set(true);
+                ctx.state.store(DONE, Ordering::Release);
+                return Poll::Ready(Some(i));
+            }
+        }
+        if has_default {
+            st.done.set(true);
+            ctx.state.store(DONE, Ordering::Release);
+            return Poll::Ready(None);
+        }
+        st.queued.set(true);
+        match ctx
+            .state
+            .compare_exchange(POLLING, WAITING, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => return Poll::Pending,
+            Err(_) => {
+                // POLLING | NOTIFIED: a partner passed us over; look again.
+                passes += 1;
+                if passes >= MAX_PASSES {
+                    ctx.state.store(WAITING, Ordering::Release);
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                ctx.state.store(POLLING, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Abandons a select (its future is dropped).
+pub(crate) fn cancel_select<C: Cases + ?Sized>(st: &SelectState, cases: &mut C) {
+    if st.done.get() {
+        return;
+    }
+    st.done.set(true);
+    let ctx = &st.ctx;
+    loop {
+        let s = ctx.state.load(Ordering::Acquire);
+        match commit_of(s) {
+            Commit::Selected(i) => {
+                // The case happened; a received value is given back by the
+                // case's own drop.
+                cases.case(i).committed();
+                unregister_all_but(cases, Some(i));
+                return;
+            }
+            Commit::Claimed(i) => cases.case(i).sync(),
+            Commit::None => {
+                if s == WAITING
+                    && ctx
+                        .state
+                        .compare_exchange(WAITING, DONE, Ordering::Acquire, Ordering::Acquire)
+                        .is_err()
+                {
+                    continue;
+                }
+                // We own the slot (or were polling when a case panicked).
+                ctx.state.store(DONE, Ordering::Relaxed);
+                unregister_all_but(cases, None);
+                return;
+            }
+        }
+    }
+}
+
+/// A random permutation drawn lazily, on the stack for up to 32 cases.
+mod smallvec {
+    pub(crate) enum Order {
+        Inline([u8; 32]),
+        Heap(Vec<usize>),
+    }
+
+    impl Order {
+        pub(crate) fn new(n: usize) -> Self {
+            if n <= 32 {
+                Order::Inline([0; 32])
+            } else {
+                Order::Heap(vec![0; n])
+            }
+        }
+
+        pub(crate) fn reset(&mut self, n: usize) {
+            match self {
+                Order::Inline(a) => {
+                    for (i, x) in a.iter_mut().enumerate().take(n) {
+                        *x = i as u8;
+                    }
+                }
+                Order::Heap(v) => {
+                    for (i, x) in v.iter_mut().enumerate() {
+                        *x = i;
+                    }
+                }
+            }
+        }
+
+        /// Fisher-Yates step `k`: the `k`-th case to try.
+        #[inline]
+        pub(crate) fn pick(&mut self, k: usize, n: usize) -> usize {
+            let j = k + super::rng::below(n - k);
+            match self {
+                Order::Inline(a) => {
+                    a.swap(k, j);
+                    a[k] as usize
+                }
+                Order::Heap(v) => {
+                    v.swap(k, j);
+                    v[k]
+                }
+            }
+        }
+    }
+}
+
+/// Waits on several channel operations and futures; exactly one case runs.
+/// Go's `select` statement.
+///
+/// ```text
+/// select! {
+///     v = rx.recv() => { /* v: Option<T>, None = closed */ },
+///     r = tx.send(x) => { /* r: Result<(), SendError<T>> */ },
+///     v = rx2.recv(), if enabled => { /* a disabled case is Go's nil channel */ },
+///     v = some_future => { /* any IntoFuture: a JoinHandle, wg.wait(), sleep(d) */ },
+///     _ = timer_receiver => { /* a bare Receiver is received from */ },
+///     default => { /* nothing was ready: the select does not wait */ },
+/// }
+/// ```
+///
+/// * Exactly one case commits: a receive that loses consumed nothing, a send that
+///   loses delivered nothing (unbuffered channels included), a future that loses
+///   is dropped without its output having been taken.
+/// * When several cases are ready, one is chosen uniformly at random.
+/// * Case expressions are evaluated once, in order, before waiting (a disabled
+///   case's expression is not evaluated). Bodies run after the select completes,
+///   in the enclosing function, so `break`, `continue`, `return` and `?` work.
+///   Patterns must be irrefutable; every body must have the same type.
+/// * Without `default` and with every case disabled, it waits forever (Go's
+///   `select {}`).
+/// * It is an ordinary future: it works on any executor. Dropping it while it
+///   waits cancels it with no effect (see the module docs for the race with a
+///   commit).
+/// * At most 32 cases (use [`Select`] beyond).
+///
+/// ```
+/// use goro::select;
+/// goro::run(async {
+///     let (tx1, rx1) = goro::chan::<i32>(1);
+///     let (tx2, rx2) = goro::chan::<&str>(0);
+///     tx1.send(1).await.unwrap();
+///     let got = select! {
+///         v = rx1.recv() => format!("rx1 {v:?}"),
+///         v = rx2.recv() => format!("rx2 {v:?}"),
+///         r = tx2.send("x"), if false => format!("sent {r:?}"),
+///     };
+///     assert_eq!(got, "rx1 Some(1)");
+///     // Nothing is ready: default.
+///     let got = select! {
+///         v = rx1.recv() => Some(v),
+///         default => None,
+///     };
+///     assert_eq!(got, None);
+///     drop(tx1);
+/// });
+/// ```
+#[macro_export]
+macro_rules! select {
+    ($($tokens:tt)*) => {
+        $crate::__goro_select_parse! {
+            @names [(__c0 0) (__c1 1) (__c2 2) (__c3 3) (__c4 4) (__c5 5) (__c6 6) (__c7 7) (__c8 8) (__c9 9) (__c10 10) (__c11 11) (__c12 12) (__c13 13) (__c14 14) (__c15 15) (__c16 16) (__c17 17) (__c18 18) (__c19 19) (__c20 20) (__c21 21) (__c22 22) (__c23 23) (__c24 24) (__c25 25) (__c26 26) (__c27 27) (__c28 28) (__c29 29) (__c30 30) (__c31 31)]
+            @cases []
+            @default []
+            $($tokens)*
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __goro_select_parse {
+    // default => block,
+    (@names $names:tt @cases $cases:tt @default []
+        default => $body:block, $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names $names @cases $cases @default [$body] $($rest)* }
+    };
+    // default => block
+    (@names $names:tt @cases $cases:tt @default []
+        default => $body:block $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names $names @cases $cases @default [$body] $($rest)* }
+    };
+    // default => expr
+    (@names $names:tt @cases $cases:tt @default []
+        default => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__goro_select_parse! { @names $names @cases $cases @default [{ $body }] $($($rest)*)? }
+    };
+    // pat = expr, if cond => block,
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
+        $p:pat = $e:expr, if $c:expr => $body:block, $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, $c, $body)] @default $d $($rest)* }
+    };
+    // pat = expr, if cond => block
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
+        $p:pat = $e:expr, if $c:expr => $body:block $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, $c, $body)] @default $d $($rest)* }
+    };
+    // pat = expr, if cond => expr
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
+        $p:pat = $e:expr, if $c:expr => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, $c, { $body })] @default $d $($($rest)*)? }
+    };
+    // pat = expr => block,
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
+        $p:pat = $e:expr => $body:block, $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, true, $body)] @default $d $($rest)* }
+    };
+    // pat = expr => block
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
+        $p:pat = $e:expr => $body:block $($rest:tt)*) => {
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, true, $body)] @default $d $($rest)* }
+    };
+    // pat = expr => expr
+    (@names [($n:ident $i:literal) $($ns:tt)*] @cases [$($cases:tt)*] @default $d:tt
+        $p:pat = $e:expr => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__goro_select_parse! { @names [$($ns)*] @cases [$($cases)* ($n, $i, $p, $e, true, { $body })] @default $d $($($rest)*)? }
+    };
+    // all parsed, no default
+    (@names $names:tt @cases [$(($n:ident, $i:literal, $p:pat, $e:expr, $c:expr, $body:block))*] @default []) => {
+        $crate::__goro_select_emit! { [$(($n, $i, $p, $e, $c, $body))*] false { ::core::unreachable!("goro: select without default chose default") } }
+    };
+    // all parsed, with default
+    (@names $names:tt @cases [$(($n:ident, $i:literal, $p:pat, $e:expr, $c:expr, $body:block))*] @default [$d:block]) => {
+        $crate::__goro_select_emit! { [$(($n, $i, $p, $e, $c, $body))*] true $d }
+    };
+    (@names [] $($rest:tt)*) => {
+        ::core::compile_error!("goro::select!: at most 32 cases (use goro::Select)")
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __goro_select_emit {
+    ([$(($n:ident, $i:literal, $p:pat, $e:expr, $c:expr, $body:block))*] $has_default:tt $d:block) => {{
+        #[allow(unused_imports)]
+        use $crate::select::__private::{ViaChan as _, ViaFuture as _};
+        $(
+            let mut $n = ::core::pin::pin!(
+                if $c {
+                    ::core::option::Option::Some(
+                        (&mut $crate::select::__private::Wrap(::core::option::Option::Some($e)))
+                            .__goro_case(),
+                    )
+                } else {
+                    ::core::option::Option::None
+                }
+            );
+        )*
+        let __goro_won: ::core::option::Option<usize> = $crate::select::__private::SelectFut::new(
+            ($($n.as_mut(),)*),
+            $has_default,
+        )
+        .await;
+        match __goro_won {
+            $(
+                ::core::option::Option::Some($i) => {
+                    let $p = $crate::select::__private::take_output($n.as_mut());
+                    $body
+                }
+            )*
+            _ => $d,
+        }
+    }};
+}
+
+// ---------------------------------------------------------------------------
+// The dynamic builder.
+// ---------------------------------------------------------------------------
+
+enum DynCase<'a, T> {
+    Recv(RecvFuture<'a, T>),
+    Send(SendFuture<'a, T>),
+}
+
+impl<T> DynCase<'_, T> {
+    fn pinned(self: Pin<&mut Self>) -> Pin<&mut dyn Branch> {
+        // SAFETY: structural pinning: the variant's future is never moved out of
+        // the pinned enum.
+        unsafe {
+            match self.get_unchecked_mut() {
+                DynCase::Recv(r) => Pin::new_unchecked(r),
+                DynCase::Send(s) => Pin::new_unchecked(s),
+            }
+        }
+    }
+}
+
+/// A select over a set of channel operations built at run time: Go's
+/// `reflect.Select`. All operations carry the same value type `T` (use an enum
+/// for mixed types). Same guarantees as [`select!`]: exactly one operation
+/// happens, chosen uniformly at random among the ready ones.
+///
+/// ```
+/// use goro::{Select, Selected};
+/// goro::run(async {
+///     let chans: Vec<_> = (0..4).map(|_| goro::chan::<u32>(1)).collect();
+///     chans[2].0.send(42).await.unwrap();
+///
+///     let mut s = Select::new();
+///     for (_, rx) in &chans {
+///         s.recv(rx);
+///     }
+///     match s.select().await {
+///         Selected::Recv { index, value } => assert_eq!((index, value), (2, Some(42))),
+///         Selected::Send { .. } => unreachable!(),
+///     }
+/// });
+/// ```
+pub struct Select<'a, T> {
+    cases: Vec<Pin<Box<DynCase<'a, T>>>>,
+}
+
+/// The outcome of a [`Select`]: which operation happened and its result.
+///
+/// ```
+/// use goro::{Select, Selected};
+/// let (tx, rx) = goro::chan::<i32>(1);
+/// let mut s = Select::new();
+/// let i = s.send(&tx, 5);
+/// let sel = s.try_select().ok().unwrap();
+/// assert_eq!(sel.index(), i);
+/// assert!(matches!(sel, Selected::Send { result: Ok(()), .. }));
+/// # drop(rx);
+/// ```
+#[derive(Debug)]
+pub enum Selected<T> {
+    /// Receive number `index` happened; `value` is `None` if the channel was
+    /// closed and drained.
+    Recv {
+        /// The index `Select::recv` returned.
+        index: usize,
+        /// The value, or `None` (closed).
+        value: Option<T>,
+    },
+    /// Send number `index` happened (`Err` if the channel was closed: the value
+    /// comes back).
+    Send {
+        /// The index `Select::send` returned.
+        index: usize,
+        /// The send's result.
+        result: Result<(), SendError<T>>,
+    },
+}
+
+impl<T> Selected<T> {
+    /// The index of the operation that happened.
+    ///
+    /// ```
+    /// let (_tx, rx) = goro::chan::<i32>(0);
+    /// drop(_tx);
+    /// let mut s = goro::Select::new();
+    /// s.recv(&rx);
+    /// assert_eq!(s.select_blocking().index(), 0);
+    /// ```
+    pub fn index(&self) -> usize {
+        match self {
+            Selected::Recv { index, .. } | Selected::Send { index, .. } => *index,
+        }
+    }
+}
+
+impl<T> Default for Select<'_, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a, T> Select<'a, T> {
+    /// An empty select (waits forever if no operation is added).
+    ///
+    /// ```
+    /// let s = goro::Select::<i32>::new();
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Select { cases: Vec::new() }
+    }
+
+    /// Adds a receive from `rx`; returns its index.
+    ///
+    /// ```
+    /// let (_tx, rx) = goro::chan::<i32>(0);
+    /// let mut s = goro::Select::new();
+    /// assert_eq!(s.recv(&rx), 0);
+    /// assert_eq!(s.recv(&rx), 1);
+    /// ```
+    pub fn recv(&mut self, rx: &'a Receiver<T>) -> usize {
+        self.cases.push(Box::pin(DynCase::Recv(rx.recv())));
+        self.cases.len() - 1
+    }
+
+    /// Adds a send of `v` on `tx`; returns its index. If another operation wins,
+    /// `v` is dropped with the select.
+    ///
+    /// ```
+    /// let (tx, _rx) = goro::chan::<i32>(0);
+    /// let mut s = goro::Select::new();
+    /// assert_eq!(s.send(&tx, 1), 0);
+    /// ```
+    pub fn send(&mut self, tx: &'a Sender<T>, v: T) -> usize {
+        self.cases.push(Box::pin(DynCase::Send(tx.send(v))));
+        self.cases.len() - 1
+    }
+
+    /// The number of operations.
+    ///
+    /// ```
+    /// let (_tx, rx) = goro::chan::<i32>(0);
+    /// let mut s = goro::Select::new();
+    /// s.recv(&rx);
+    /// assert_eq!(s.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    /// `true` if no operation was added.
+    ///
+    /// ```
+    /// assert!(goro::Select::<()>::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    /// Waits until one operation happens.
+    ///
+    /// ```
+    /// goro::run(async {
+    ///     let (tx, rx) = goro::chan::<i32>(0);
+    ///     goro::go(async move { rx.recv().await });
+    ///     let mut s = goro::Select::new();
+    ///     s.send(&tx, 1);
+    ///     assert_eq!(s.select().await.index(), 0);
+    /// });
+    /// ```
+    pub fn select(self) -> SelectFuture<'a, T> {
+        SelectFuture {
+            cases: self.cases,
+            state: SelectState::new(),
+        }
+    }
+
+    /// Performs one ready operation without waiting (Go's select with
+    /// `default`); gives the select back if none is ready.
+    ///
+    /// ```
+    /// let (tx, rx) = goro::chan::<i32>(1);
+    /// let mut s = goro::Select::new();
+    /// s.recv(&rx);
+    /// let s = s.try_select().unwrap_err(); // nothing to receive
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(s.try_select().ok().unwrap().index(), 0);
+    /// ```
+    pub fn try_select(self) -> Result<Selected<T>, Self> {
+        let mut fut = SelectFuture {
+            cases: self.cases,
+            state: SelectState::new(),
+        };
+        struct Noop;
+        impl std::task::Wake for Noop {
+            fn wake(self: std::sync::Arc<Self>) {}
+        }
+        // Never woken: with a default nothing waits.
+        let waker = std::task::Waker::from(std::sync::Arc::new(Noop));
+        let mut cx = Context::from_waker(&waker);
+        // With a default, nothing is ever queued, so the state need not be
+        // pinned beyond this call.
+        match poll_select(&fut.state, &mut fut.cases, true, &mut cx) {
+            Poll::Ready(Some(i)) => Ok(fut.output(i)),
+            _ => {
+                fut.state.done.set(true);
+                Err(Select {
+                    cases: std::mem::take(&mut fut.cases),
+                })
+            }
+        }
+    }
+
+    /// Waits for one operation, blocking the thread: for code outside the
+    /// runtime.
+    ///
+    /// ```
+    /// let (tx, rx) = goro::chan::<i32>(1);
+    /// tx.try_send(7).unwrap();
+    /// let mut s = goro::Select::new();
+    /// s.recv(&rx);
+    /// assert!(matches!(s.select_blocking(), goro::Selected::Recv { index: 0, value: Some(7) }));
+    /// ```
+    pub fn select_blocking(self) -> Selected<T> {
+        futures_lite::future::block_on(self.select())
+    }
+}
+
+impl<T> Cases for Vec<Pin<Box<DynCase<'_, T>>>> {
+    fn len(&self) -> usize {
+        <[_]>::len(self)
+    }
+    fn case(&mut self, i: usize) -> Pin<&mut dyn Branch> {
+        self[i].as_mut().pinned()
+    }
+}
+
+/// The future of [`Select::select`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct SelectFuture<'a, T> {
+    cases: Vec<Pin<Box<DynCase<'a, T>>>>,
+    state: SelectState,
+}
+
+impl<T> SelectFuture<'_, T> {
+    fn output(&mut self, i: usize) -> Selected<T> {
+        use __private::TakeOutput;
+        // SAFETY: structural pinning of the boxed case, as in `DynCase::pinned`.
+        match unsafe { self.cases[i].as_mut().get_unchecked_mut() } {
+            DynCase::Recv(r) => Selected::Recv {
+                index: i,
+                // SAFETY: the case is boxed and pinned; we only re-borrow it.
+                value: unsafe { Pin::new_unchecked(r) }.take_output(),
+            },
+            DynCase::Send(s) => Selected::Send {
+                index: i,
+                // SAFETY: as above.
+                result: unsafe { Pin::new_unchecked(s) }.take_output(),
+            },
+        }
+    }
+}
+
+impl<T> Future for SelectFuture<'_, T> {
+    type Output = Selected<T>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Selected<T>> {
+        // SAFETY: `state` stays in place (we never move out of the pinned
+        // future); the cases are pinned in their own boxes.
+        let this = unsafe { self.get_unchecked_mut() };
+        match poll_select(&this.state, &mut this.cases, false, cx) {
+            Poll::Ready(Some(i)) => Poll::Ready(this.output(i)),
+            Poll::Ready(None) => unreachable!("goro: select without default chose default"),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for SelectFuture<'_, T> {
+    fn drop(&mut self) {
+        cancel_select(&self.state, &mut self.cases);
+    }
+}
+
+impl<T> std::fmt::Debug for SelectFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SelectFuture")
+            .field("cases", &self.cases.len())
+            .finish()
+    }
+}
+
+impl<T> std::fmt::Debug for Select<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Select")
+            .field("cases", &self.cases.len())
+            .finish()
+    }
+}

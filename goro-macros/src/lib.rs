@@ -1,1 +1,141 @@
-//! TODO
+//! `#[goro::main]` and `#[goro::test]`: run an `async fn` as goro's main goroutine.
+//!
+//! Both turn
+//!
+//! ```text
+//! #[goro::main]
+//! async fn main() -> R { body }
+//! ```
+//!
+//! into `fn main() -> R { ::goro::run(async move { body }) }`. An optional
+//! `workers = N` argument builds the runtime with N worker threads instead of
+//! GOMAXPROCS: `#[goro::main(workers = 4)]`. `#[goro::test]` also adds `#[test]`.
+//! Written with `proc_macro` alone (no syn/quote) to keep goro's build light.
+
+use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+
+/// Runs an `async fn main` as goro's main goroutine (like Go's `func main`).
+///
+/// ```ignore
+/// #[goro::main]
+/// async fn main() {
+///     let h = goro::go(async { 1 + 1 });
+///     assert_eq!(h.await.unwrap(), 2);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand(args, item, false)
+}
+
+/// Runs an `async fn` test on a fresh goro runtime.
+///
+/// ```ignore
+/// #[goro::test]
+/// async fn adds() {
+///     assert_eq!(goro::go(async { 2 + 2 }).await.unwrap(), 4);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand(args, item, true)
+}
+
+fn error(msg: &str, span: Span) -> TokenStream {
+    let mut lit = Literal::string(msg);
+    lit.set_span(span);
+    let mut bang = Punct::new('!', Spacing::Alone);
+    bang.set_span(span);
+    let mut semi = Punct::new(';', Spacing::Alone);
+    semi.set_span(span);
+    [
+        TokenTree::Ident(Ident::new("compile_error", span)),
+        TokenTree::Punct(bang),
+        TokenTree::Group(Group::new(
+            Delimiter::Parenthesis,
+            TokenTree::Literal(lit).into(),
+        )),
+        TokenTree::Punct(semi),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// Parses `workers = N` (or nothing); returns N.
+fn parse_args(args: TokenStream) -> Result<Option<TokenTree>, TokenStream> {
+    let toks: Vec<TokenTree> = args.into_iter().collect();
+    match toks.as_slice() {
+        [] => Ok(None),
+        [TokenTree::Ident(k), TokenTree::Punct(eq), v @ TokenTree::Literal(_)]
+            if k.to_string() == "workers" && eq.as_char() == '=' =>
+        {
+            Ok(Some(v.clone()))
+        }
+        [t, ..] => Err(error(
+            "goro: expected no arguments or `workers = N`",
+            t.span(),
+        )),
+    }
+}
+
+fn expand(args: TokenStream, item: TokenStream, is_test: bool) -> TokenStream {
+    let workers = match parse_args(args) {
+        Ok(w) => w,
+        Err(e) => return e,
+    };
+    let mut toks: Vec<TokenTree> = item.into_iter().collect();
+    let Some(TokenTree::Group(body)) = toks.pop() else {
+        return error(
+            "goro: expected an `async fn` with a body",
+            Span::call_site(),
+        );
+    };
+    if body.delimiter() != Delimiter::Brace {
+        return error("goro: expected an `async fn` with a body", body.span());
+    }
+    // Drop the `async` that precedes `fn` (attributes and visibility stay).
+    let fn_pos = toks
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i.to_string() == "fn"));
+    let async_pos = toks
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i.to_string() == "async"));
+    match (async_pos, fn_pos) {
+        (Some(a), Some(f)) if a < f => {
+            toks.remove(a);
+        }
+        _ => {
+            let span = fn_pos.map_or(Span::call_site(), |f| toks[f].span());
+            return error(
+                "goro: the `async` keyword is missing from the function declaration",
+                span,
+            );
+        }
+    }
+    let runner: TokenStream = match workers {
+        None => "::goro::run".parse().unwrap(),
+        Some(n) => format!("::goro::Runtime::builder().workers({n}).build().block_on")
+            .parse()
+            .unwrap(),
+    };
+    let mut call = runner;
+    let inner: TokenStream = [
+        TokenTree::Ident(Ident::new("async", Span::call_site())),
+        TokenTree::Ident(Ident::new("move", Span::call_site())),
+    ]
+    .into_iter()
+    .chain(std::iter::once(TokenTree::Group(body.clone())))
+    .collect();
+    call.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, inner))]);
+    let mut out = TokenStream::new();
+    if is_test {
+        out.extend(
+            "#[::core::prelude::v1::test]"
+                .parse::<TokenStream>()
+                .unwrap(),
+        );
+    }
+    out.extend(toks);
+    out.extend([TokenTree::Group(Group::new(Delimiter::Brace, call))]);
+    out
+}

@@ -1,95 +1,497 @@
-//! The goroutine runtime (TEMPORARY STUB: one OS thread per goroutine).
+//! The goroutine runtime: Go's scheduler for futures.
 //!
-//! This stub exists so that other modules can be built and tested against the final
-//! API while the real work-stealing executor is written. Do not rely on its internals.
+//! Go's `runtime` package mirrored here: [`go`] is the `go` statement, [`run`] is
+//! `main`, [`yield_now`] is `runtime.Gosched`, [`num_goroutines`] is
+//! `runtime.NumGoroutine`. A goroutine is a stackless future in one `async-task`
+//! allocation, scheduled on a work-stealing pool of worker threads (see the
+//! `worker` module for the algorithm and its invariants, and `queue` for the
+//! per-worker run queue).
+//!
+//! # The main goroutine
+//! [`run`] (and [`Runtime::block_on`]) runs its future as the main goroutine *on the
+//! calling thread*, which acts as worker 0 while it waits, just as Go's main thread
+//! runs P0: the runtime starts `workers - 1` more threads. The main future need be
+//! neither `Send` nor `'static`. When it returns, every goroutine still alive is
+//! dropped (its destructors run) and the worker threads are joined, as Go terminates
+//! all goroutines when `main` returns.
+//!
+//! # Differences from Go
+//! - Goroutines are cooperative: one that computes for a long time without `.await`
+//!   holds its worker (Go preempts after 10 ms). Use [`yield_now`] in long loops and
+//!   [`unblock`] for blocking calls.
+//! - A panicking goroutine does not crash the process by default: it is reported on
+//!   stderr and its [`JoinHandle`] yields [`JoinError::Panicked`]. Choose Go's
+//!   behaviour with [`Builder::panic_abort`].
+//! - [`JoinHandle`] exists (Go has none): await it for the goroutine's result, drop
+//!   it to detach.
+
+mod blocking;
+pub(crate) mod coop;
+#[cfg(all(test, loom))]
+mod loom_idle;
+pub(crate) mod park;
+mod queue;
+mod registry;
+mod task;
+pub(crate) mod worker;
 
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::panic::Location;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicU64, Ordering::*};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
 
-/// Why a goroutine did not produce its output.
-#[derive(Debug)]
-pub enum JoinError {
-    /// The goroutine panicked; the payload is the panic's.
-    Panicked(Box<dyn std::any::Any + Send + 'static>),
-    /// The goroutine was cancelled through [`JoinHandle::cancel`] or by runtime shutdown.
-    Cancelled,
+pub use blocking::{unblock, Unblock, MAX_THREADS as MAX_BLOCKING_THREADS};
+pub use task::{JoinError, JoinHandle};
+
+use task::{GoFuture, Meta};
+use worker::{MainWake, Shared, Worker};
+
+/// Runs `fut` as Go's `main` on a new runtime with GOMAXPROCS workers and returns its
+/// output. GOMAXPROCS is the environment variable, else the number of cores.
+///
+/// When `fut` completes, every goroutine still alive is dropped and the worker
+/// threads are joined. Panics if called from inside a goroutine.
+///
+/// ```
+/// let sum = goro::run(async {
+///     let h = goro::go(async { (1..=10).sum::<i32>() });
+///     h.await.unwrap()
+/// });
+/// assert_eq!(sum, 55);
+/// ```
+pub fn run<F: Future>(fut: F) -> F::Output {
+    Runtime::new().block_on(fut)
 }
 
-impl std::fmt::Display for JoinError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            JoinError::Panicked(_) => f.write_str("goroutine panicked"),
-            JoinError::Cancelled => f.write_str("goroutine was cancelled"),
-        }
-    }
-}
-impl std::error::Error for JoinError {}
-
-/// A handle to a spawned goroutine (stub).
-pub struct JoinHandle<T> {
-    task: async_task::Task<Result<T, JoinError>>,
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = Result<T, JoinError>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.task).poll(cx)
-    }
-}
-
-/// Spawns a goroutine (stub: one thread each).
+/// Spawns a goroutine: Go's `go` statement.
+///
+/// Inside [`run`] or a goroutine it spawns onto the current runtime; anywhere else onto
+/// a global runtime started on first use. The returned [`JoinHandle`] may be awaited
+/// for the output or dropped to detach (it never cancels).
+///
+/// ```
+/// goro::run(async {
+///     let (a, b) = (goro::go(async { 1 }), goro::go(async { 2 }));
+///     assert_eq!(a.await.unwrap() + b.await.unwrap(), 3);
+/// });
+/// ```
+#[track_caller]
 pub fn go<F>(fut: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let fut = async move {
-        match futures_lite::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(fut)).await {
-            Ok(v) => Ok(v),
-            Err(p) => Err(JoinError::Panicked(p)),
+    let loc = Location::caller();
+    spawn(
+        worker::current().unwrap_or_else(|| global().shared),
+        fut,
+        loc,
+    )
+}
+
+/// Goroutine ids come in per-thread blocks so spawning touches no shared counter.
+fn next_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    const BLOCK: u64 = 1024;
+    thread_local! {
+        static IDS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+    }
+    IDS.try_with(|c| {
+        let (mut next, mut end) = c.get();
+        if next == end {
+            next = NEXT.fetch_add(BLOCK, Relaxed);
+            end = next + BLOCK;
         }
-    };
-    let (runnable, task) = async_task::spawn(fut, |r: async_task::Runnable| {
-        std::thread::spawn(move || {
-            r.run();
-        });
-    });
-    runnable.schedule();
-    JoinHandle { task }
+        c.set((next + 1, end));
+        next
+    })
+    .unwrap_or_else(|_| NEXT.fetch_add(1, Relaxed))
 }
 
-/// Runs `fut` as Go's `main` (stub).
-pub fn run<F: Future>(fut: F) -> F::Output {
-    futures_lite::future::block_on(fut)
-}
-
-/// Yields to other goroutines (stub).
-pub async fn yield_now() {
-    futures_lite::future::yield_now().await
-}
-
-/// Number of live goroutines (stub: always 0).
-pub fn num_goroutines() -> usize {
-    0
-}
-
-/// Runs blocking code on a thread pool (stub: a thread each).
-pub async fn unblock<T, F>(f: F) -> T
+fn spawn<F>(
+    shared: &'static Shared,
+    fut: F,
+    loc: &'static Location<'static>,
+) -> JoinHandle<F::Output>
 where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
 {
-    let (runnable, task) = async_task::spawn(async move { f() }, |r: async_task::Runnable| {
-        std::thread::spawn(move || {
-            r.run();
-        });
-    });
+    let meta = Meta::new(shared, next_id(), loc);
+    // SAFETY: `spawn_unchecked` lifts `Send`/`'static` checks; we uphold them: the
+    // future (`GoFuture`) is `Send` because `F: Send` and it borrows only the task's
+    // own metadata (`&Meta`, and `Meta: Sync`), which async-task keeps alive as long as
+    // the future and explicitly allows borrowing; the schedule function is a plain
+    // `fn` (Send + Sync + 'static).
+    let (runnable, task) = unsafe {
+        async_task::Builder::new().metadata(meta).spawn_unchecked(
+            move |m: &Meta| GoFuture::new(m, fut),
+            async_task::WithInfo(worker::schedule),
+        )
+    };
+    shared.goroutine_started();
     runnable.schedule();
-    task.await
+    JoinHandle::new(task)
 }
 
-/// A runtime (stub).
-pub struct Runtime;
-/// Runtime builder (stub).
-pub struct Builder;
+/// Yields to other goroutines: the current one goes to the back of its worker's run
+/// queue (Go's `runtime.Gosched`).
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// goro::Runtime::builder().workers(1).build().block_on(async {
+///     let flag = Arc::new(AtomicBool::new(false));
+///     let f = flag.clone();
+///     goro::go(async move { f.store(true, Ordering::SeqCst) });
+///     while !flag.load(Ordering::SeqCst) {
+///         goro::yield_now().await; // lets the other goroutine run on the one worker
+///     }
+/// });
+/// ```
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// The future returned by [`yield_now`].
+#[must_use = "yield_now does nothing unless awaited"]
+#[derive(Debug)]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// The number of live goroutines of the current runtime (the global one outside any),
+/// the main goroutine included, like Go's `runtime.NumGoroutine`.
+///
+/// ```
+/// goro::run(async {
+///     assert_eq!(goro::num_goroutines(), 1); // main
+///     let h = goro::go(std::future::pending::<()>());
+///     assert_eq!(goro::num_goroutines(), 2);
+///     h.cancel();
+///     let _ = h.await;
+///     assert_eq!(goro::num_goroutines(), 1);
+/// });
+/// ```
+pub fn num_goroutines() -> usize {
+    match worker::current() {
+        Some(s) => s.num_goroutines(),
+        None => GLOBAL.get().map_or(0, |rt| rt.shared.num_goroutines()),
+    }
+}
+
+/// A goroutine runtime: worker threads with their run queues.
+///
+/// Most programs use [`run`]; build one explicitly to choose the number of workers,
+/// thread names or the panic policy. Dropping it drops every goroutine still alive
+/// and joins its threads.
+///
+/// ```
+/// let rt = goro::Runtime::builder().workers(2).thread_name("app").build();
+/// let h = rt.go(async { 21 * 2 });
+/// assert_eq!(rt.block_on(h).unwrap(), 42);
+/// ```
+pub struct Runtime {
+    shared: &'static Shared,
+    threads: Mutex<Vec<thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("workers", &self.shared.slots.len())
+            .finish()
+    }
+}
+
+/// Configures a [`Runtime`]; made by [`Runtime::builder`].
+///
+/// ```
+/// let rt = goro::Builder::new().workers(1).build();
+/// assert_eq!(rt.block_on(async { 7 }), 7);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    workers: Option<usize>,
+    thread_name: String,
+    panic_abort: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+/// GOMAXPROCS: the environment variable if it is a positive integer, else the number
+/// of available cores.
+fn gomaxprocs() -> usize {
+    std::env::var("GOMAXPROCS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+impl Builder {
+    /// A builder with the defaults: GOMAXPROCS workers, threads named `goro-worker`,
+    /// panics reported and contained.
+    ///
+    /// ```
+    /// let rt = goro::Builder::new().build();
+    /// rt.block_on(async {});
+    /// ```
+    pub fn new() -> Builder {
+        Builder {
+            workers: None,
+            thread_name: "goro-worker".into(),
+            panic_abort: false,
+        }
+    }
+
+    /// Sets the number of worker threads (Go's GOMAXPROCS); overrides the variable.
+    ///
+    /// # Panics
+    /// If `n` is 0.
+    ///
+    /// ```
+    /// let rt = goro::Runtime::builder().workers(1).build();
+    /// rt.block_on(async {});
+    /// ```
+    pub fn workers(mut self, n: usize) -> Builder {
+        assert!(
+            n > 0,
+            "goro: a runtime needs at least one worker (workers(0))"
+        );
+        self.workers = Some(n);
+        self
+    }
+
+    /// Names the worker threads (`name-1`, `name-2`, ...).
+    ///
+    /// ```
+    /// let rt = goro::Runtime::builder().thread_name("svc").build();
+    /// rt.block_on(async {});
+    /// ```
+    pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Makes a panicking goroutine abort the process, as in Go, instead of being
+    /// reported and contained.
+    ///
+    /// ```
+    /// let rt = goro::Runtime::builder().panic_abort().build();
+    /// rt.block_on(async {});
+    /// ```
+    pub fn panic_abort(mut self) -> Builder {
+        self.panic_abort = true;
+        self
+    }
+
+    /// Builds the runtime, starting `workers - 1` threads; the thread that calls
+    /// [`Runtime::block_on`] serves as the first worker while it waits.
+    ///
+    /// ```
+    /// let rt = goro::Runtime::builder().workers(2).build();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
+    pub fn build(self) -> Runtime {
+        self.build_inner(false)
+    }
+
+    fn build_inner(self, all_threads: bool) -> Runtime {
+        let n = self.workers.unwrap_or_else(gomaxprocs);
+        let shared = Shared::get(n, self.panic_abort);
+        let first = if all_threads || n == 1 { 0 } else { 1 };
+        let threads = (first..n)
+            .map(|i| {
+                thread::Builder::new()
+                    .name(format!("{}-{i}", self.thread_name))
+                    .spawn(move || {
+                        let w = Worker::new(shared, i);
+                        w.run::<std::future::Pending<()>>(None);
+                    })
+                    .expect("goro: failed to start a worker thread")
+            })
+            .collect();
+        if all_threads || n == 1 {
+            // Worker 0 has a thread of its own; `block_on` never takes it over.
+            shared.slot0_owned.store(true, SeqCst);
+        }
+        Runtime {
+            shared,
+            threads: Mutex::new(threads),
+        }
+    }
+}
+
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+impl Runtime {
+    /// A builder for a runtime with custom settings.
+    ///
+    /// ```
+    /// let rt = goro::Runtime::builder().workers(2).build();
+    /// rt.block_on(async {});
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// A runtime with the default settings (GOMAXPROCS workers).
+    ///
+    /// ```
+    /// let rt = goro::Runtime::new();
+    /// assert_eq!(rt.block_on(async { 3 }), 3);
+    /// ```
+    pub fn new() -> Runtime {
+        Builder::new().build()
+    }
+
+    /// Runs `fut` as the main goroutine on the calling thread and returns its output;
+    /// goroutines it spawns run on this runtime. The calling thread works as worker 0
+    /// while it waits (if another `block_on` already does, it just waits).
+    ///
+    /// # Panics
+    /// If called from inside a goroutine (it would block a worker thread).
+    ///
+    /// ```
+    /// let rt = goro::Runtime::new();
+    /// let v = rt.block_on(async { goro::go(async { 5 }).await.unwrap() });
+    /// assert_eq!(v, 5);
+    /// ```
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        assert!(
+            !worker::on_worker(),
+            "goro: cannot call run/block_on from inside a goroutine (it would block a \
+             worker thread); spawn with go() and .await the handle instead"
+        );
+        let shared = self.shared;
+        shared.mains.fetch_add(1, SeqCst);
+        struct Main<'a>(&'a Shared);
+        impl Drop for Main<'_> {
+            fn drop(&mut self) {
+                self.0.mains.fetch_sub(1, SeqCst);
+            }
+        }
+        let _main = Main(shared);
+        let mut fut = pin!(fut);
+        if shared
+            .slot0_owned
+            .compare_exchange(false, true, SeqCst, SeqCst)
+            .is_ok()
+        {
+            struct Release<'a>(&'a Shared, std::rc::Rc<Worker>);
+            impl Drop for Release<'_> {
+                fn drop(&mut self) {
+                    self.1.hand_off();
+                    self.0.slot0_owned.store(false, SeqCst);
+                }
+            }
+            let w = Worker::new(shared, 0);
+            let _release = Release(shared, w.clone());
+            let wake = Arc::new(MainWake {
+                woken: std::sync::atomic::AtomicBool::new(true),
+                parker: shared.slots[0].parker.clone(),
+            });
+            return w
+                .run(Some((fut.as_mut(), &wake)))
+                .expect("runtime shut down during block_on");
+        }
+        // Worker 0 is busy: wait on this thread as a foreign one.
+        let _enter = worker::enter(shared);
+        let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+            thread::park();
+        }
+    }
+
+    /// Spawns a goroutine on this runtime (see [`go`]).
+    ///
+    /// ```
+    /// let rt = goro::Runtime::new();
+    /// let h = rt.go(async { "hi" });
+    /// assert_eq!(rt.block_on(h).unwrap(), "hi");
+    /// ```
+    #[track_caller]
+    pub fn go<F>(&self, fut: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn(self.shared, fut, Location::caller())
+    }
+
+    /// The number of worker threads (GOMAXPROCS of this runtime).
+    ///
+    /// ```
+    /// assert_eq!(goro::Runtime::builder().workers(3).build().workers(), 3);
+    /// ```
+    pub fn workers(&self) -> usize {
+        self.shared.slots.len()
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::new()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shared.begin_shutdown();
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        let me = thread::current().id();
+        for t in threads {
+            if t.thread().id() != me {
+                let _ = t.join();
+            }
+        }
+        self.shared.finish_shutdown();
+        self.shared.retire();
+    }
+}
+
+static GLOBAL: OnceLock<Runtime> = OnceLock::new();
+
+/// The global runtime behind `go` outside any runtime: GOMAXPROCS threads of its own.
+fn global() -> &'static Runtime {
+    GLOBAL.get_or_init(|| Builder::new().thread_name("goro-global").build_inner(true))
+}
+
+/// A timer was armed off any worker while no worker sleeps on the timers: make sure a
+/// worker will (the global runtime's, started if needed).
+pub(crate) fn wake_global_for_timers() {
+    global().shared.wake_one(true);
+}

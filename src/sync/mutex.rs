@@ -247,8 +247,15 @@ impl RawMutex {
     /// Drives a lock attempt; `Ready` when the caller owns the lock.
     #[inline]
     pub(crate) fn poll_lock(&self, w: &mut Waiter, cx: &mut Context<'_>) -> Poll<()> {
-        if !w.registered && self.lock_fast() {
-            return Poll::Ready(());
+        if !w.registered {
+            // Cooperative budget (goro's runtime): a goroutine whose lock is always
+            // free would otherwise never yield its worker.
+            if crate::runtime::coop::poll_proceed(cx).is_pending() {
+                return Poll::Pending;
+            }
+            if self.lock_fast() {
+                return Poll::Ready(());
+            }
         }
         self.poll_lock_slow(w, cx)
     }

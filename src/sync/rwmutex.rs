@@ -106,6 +106,9 @@ impl RawRw {
 
     /// Drives a read lock: `Ready` once this reader is active.
     fn poll_read(&self, r: &mut ReadWait, cx: &mut Context<'_>) -> Poll<()> {
+        if r.queued_gen.is_none() && crate::runtime::coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         if r.queued_gen.is_none() && self.try_read() {
             return Poll::Ready(());
         }

@@ -272,6 +272,9 @@ impl<'a> Future for Acquire<'a> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
         let this = &mut *self;
         assert!(!this.done, "Acquire polled after completion");
+        if this.node.is_none() && crate::runtime::coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         let node = match &this.node {
             Some(node) => node.clone(),
             None => {

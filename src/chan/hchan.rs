@@ -1,0 +1,287 @@
+//! The channel object shared by all flavors (Go's `hchan`).
+//!
+//! One mutex protects the buffer, the closed flag and the two wait queues, as in
+//! Go's runtime/chan.go; buffered (`cap > 0`) and unbuffered (`cap == 0`) channels
+//! differ only in how many values the buffer may hold, so one algorithm serves
+//! both (Go does the same). Invariants, under the lock:
+//!
+//! * `recvq` holds committable receivers only while `buf` is empty, and `sendq`
+//!   holds committable senders only while `buf.len() >= cap`: an operation hands its
+//!   value straight to a waiting partner before it ever touches the buffer, and a
+//!   receiver that takes from a full buffer refills it from the first waiting
+//!   sender, so FIFO order holds across buffer and queue.
+//! * A waiter owned by a polling `select` may be passed over (it is told and looks
+//!   again), so "committable" above excludes those.
+//! * `buf.len()` may exceed `cap` by the values that cancelled receivers handed
+//!   back (see `give_back`): a value that was committed to a receive whose future
+//!   was dropped before it saw it goes back to the front of the channel instead of
+//!   being lost.
+//!
+//! Wakers are taken under the lock and woken after it is released.
+
+use std::collections::VecDeque;
+use std::task::Waker;
+
+use super::sync::{lock, AtomicUsize, Mutex, MutexGuard, Ordering};
+use super::waiter::{Ctx, Node, WaitQueue};
+
+pub(crate) struct Inner<T> {
+    pub(crate) buf: VecDeque<T>,
+    pub(crate) closed: bool,
+    pub(crate) recvq: WaitQueue<T>,
+    pub(crate) sendq: WaitQueue<T>,
+}
+
+// SAFETY: the raw node pointers in the queues are only dereferenced under the
+// channel lock (see waiter.rs); the values are `T: Send`.
+unsafe impl<T: Send> Send for Inner<T> {}
+
+/// Outcome of a send attempt.
+pub(crate) enum SendStep<T> {
+    /// Delivered (to a waiting receiver, whose waker is returned, or the buffer).
+    Sent(Option<Waker>),
+    /// Not possible now; the value is returned.
+    Full(T),
+    /// Closed; the value is returned.
+    Closed(T),
+}
+
+/// Outcome of a receive attempt.
+pub(crate) enum RecvStep<T> {
+    /// A value, and the waker of a sender that was completed by it, if any.
+    Got(T, Option<Waker>),
+    /// Nothing now.
+    Empty,
+    /// Closed and drained.
+    Closed,
+}
+
+#[inline]
+pub(crate) fn wake(w: Option<Waker>) {
+    if let Some(w) = w {
+        w.wake();
+    }
+}
+
+impl<T> Inner<T> {
+    /// Tries to send `v` without waiting. `me` is the caller's own `Ctx` (its own
+    /// waiters are never partners).
+    #[inline]
+    pub(crate) fn try_send(&mut self, v: T, cap: usize, me: *const Ctx) -> SendStep<T> {
+        if self.closed {
+            return SendStep::Closed(v);
+        }
+        if self.buf.is_empty() && !self.recvq.is_empty() {
+            // SAFETY: we hold the lock; queue invariant.
+            let node = unsafe { self.recvq.claim_first(me) };
+            if !node.is_null() {
+                // SAFETY: we claimed the node: we own its slot until `publish`,
+                // and the node and its ctx stay valid while we hold the lock.
+                unsafe {
+                    let node = &*node;
+                    node.put(v);
+                    return SendStep::Sent((*node.ctx.get()).publish(node.index.get()));
+                }
+            }
+        }
+        if self.buf.len() < cap {
+            self.buf.push_back(v);
+            return SendStep::Sent(None);
+        }
+        SendStep::Full(v)
+    }
+
+    /// Tries to receive without waiting.
+    #[inline]
+    pub(crate) fn try_recv(&mut self, cap: usize, me: *const Ctx) -> RecvStep<T> {
+        if let Some(v) = self.buf.pop_front() {
+            let mut w = None;
+            if self.buf.len() < cap && !self.sendq.is_empty() {
+                // SAFETY: as in `try_send`.
+                let node = unsafe { self.sendq.claim_first(me) };
+                if !node.is_null() {
+                    // SAFETY: claimed: we own the slot until `publish`.
+                    unsafe {
+                        let node = &*node;
+                        if let Some(x) = node.take() {
+                            self.buf.push_back(x);
+                        }
+                        w = (*node.ctx.get()).publish(node.index.get());
+                    }
+                }
+            }
+            return RecvStep::Got(v, w);
+        }
+        if !self.sendq.is_empty() {
+            // SAFETY: as above.
+            let node = unsafe { self.sendq.claim_first(me) };
+            if !node.is_null() {
+                // SAFETY: claimed: we own the slot until `publish`.
+                unsafe {
+                    let node = &*node;
+                    let v = node.take();
+                    let w = (*node.ctx.get()).publish(node.index.get());
+                    if let Some(v) = v {
+                        return RecvStep::Got(v, w);
+                    }
+                    // A queued sender always carries its value.
+                    unreachable!("goro: queued sender without a value");
+                }
+            }
+        }
+        if self.closed {
+            RecvStep::Closed
+        } else {
+            RecvStep::Empty
+        }
+    }
+
+    /// Puts back a value that was committed to a receiver that went away without
+    /// seeing it: to another waiting receiver, else at the front of the buffer.
+    pub(crate) fn give_back(&mut self, v: T, me: *const Ctx) -> Option<Waker> {
+        if self.buf.is_empty() && !self.recvq.is_empty() {
+            // SAFETY: as in `try_send`.
+            let node = unsafe { self.recvq.claim_first(me) };
+            if !node.is_null() {
+                // SAFETY: claimed.
+                unsafe {
+                    let node = &*node;
+                    node.put(v);
+                    return (*node.ctx.get()).publish(node.index.get());
+                }
+            }
+        }
+        self.buf.push_front(v);
+        None
+    }
+
+    /// Closes: every committable waiter is completed (receivers with nothing,
+    /// senders keep their value and fail); their wakers are returned.
+    pub(crate) fn close(&mut self) -> Vec<Waker> {
+        let mut wakers = Vec::new();
+        if self.closed {
+            return wakers;
+        }
+        self.closed = true;
+        for q in [&mut self.recvq, &mut self.sendq] {
+            loop {
+                // SAFETY: under the lock. `me` = null: every owner is a partner.
+                let node = unsafe { q.claim_first(std::ptr::null()) };
+                if node.is_null() {
+                    break;
+                }
+                // SAFETY: claimed; a sender's value stays in its slot for it.
+                unsafe {
+                    let node = &*node;
+                    if let Some(w) = (*node.ctx.get()).publish(node.index.get()) {
+                        wakers.push(w);
+                    }
+                }
+            }
+        }
+        wakers
+    }
+}
+
+/// The shared channel.
+pub(crate) struct Chan<T> {
+    inner: Mutex<Inner<T>>,
+    pub(crate) cap: usize,
+    pub(crate) senders: AtomicUsize,
+    pub(crate) receivers: AtomicUsize,
+}
+
+impl<T> Chan<T> {
+    pub(crate) fn new(cap: usize) -> Self {
+        Chan {
+            inner: Mutex::new(Inner {
+                buf: VecDeque::with_capacity(cap),
+                closed: false,
+                recvq: WaitQueue::new(),
+                sendq: WaitQueue::new(),
+            }),
+            cap,
+            senders: AtomicUsize::new(1),
+            receivers: AtomicUsize::new(1),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner<T>> {
+        lock(&self.inner)
+    }
+
+    /// Closes the channel; `true` if this call closed it.
+    pub(crate) fn close(&self) -> bool {
+        let mut g = self.lock();
+        if g.closed {
+            return false;
+        }
+        let wakers = g.close();
+        drop(g);
+        for w in wakers {
+            w.wake();
+        }
+        true
+    }
+
+    /// The last receiver is gone: close, and drop the buffered values (nobody can
+    /// receive them), outside the lock.
+    pub(crate) fn disconnect_receivers(&self) {
+        let mut g = self.lock();
+        let wakers = g.close();
+        let buf = std::mem::take(&mut g.buf);
+        drop(g);
+        drop(buf);
+        for w in wakers {
+            w.wake();
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().buf.len()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Removes `node` from the queue it is in, if any; if a partner committed it
+    /// and left a value (a receive), that value is given back to the channel.
+    /// Used when an operation is abandoned.
+    ///
+    /// # Safety
+    /// `node` belongs to this channel's queue `recv`/`send` side as told, and
+    /// its ctx is `me`.
+    pub(crate) unsafe fn abandon(&self, node: &Node<T>, is_recv: bool, me: *const Ctx) {
+        let mut g = self.lock();
+        if node.is_linked() {
+            // SAFETY: linked nodes of this channel are in the queue of their side.
+            unsafe {
+                if is_recv {
+                    g.recvq.remove(node)
+                } else {
+                    g.sendq.remove(node)
+                }
+            };
+            return;
+        }
+        if is_recv {
+            // SAFETY: not linked and we hold the lock: any partner that committed
+            // the node has finished with it (it held this lock throughout).
+            if let Some(v) = unsafe { node.take() } {
+                let w = g.give_back(v, me);
+                drop(g);
+                wake(w);
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn sync(&self) {
+        drop(self.lock());
+    }
+}
+
+/// Ordering used for the sender/receiver counts.
+pub(crate) const COUNT_ORD: Ordering = Ordering::AcqRel;

@@ -1,0 +1,1 @@
+//! Loom models of the rendezvous hand-off and the select commit (filled below).

@@ -1,0 +1,554 @@
+//! The single-operation futures (`recv()`, `send()`) and their select-case form.
+//!
+//! An [`OpCore`] is a wait-queue node plus its own commit slot. Alone (a plain
+//! `recv().await`), the owner touches its slot only under the channel lock, so a
+//! plain operation costs one lock round trip to try-or-enqueue, and the partner's
+//! release store of `selected(0)` lets the woken owner finish without locking
+//! again. Inside a `select` the node points at the select's shared `Ctx` instead,
+//! and the select drives it through [`crate::select::__private::Branch`].
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::hchan::{wake, Chan, RecvStep, SendStep};
+use super::sync::Ordering;
+use super::waiter::{selected, Ctx, Node, DONE as CTX_DONE, WAITING as CTX_WAITING};
+use super::SendError;
+use crate::select::__private::{Branch, TakeOutput};
+
+/// Not queued, nothing done.
+const IDLE: u8 = 0;
+/// Queued on the channel.
+const QUEUED: u8 = 1;
+/// Select case: committed, output still in the node.
+const COMMITTED: u8 = 2;
+/// Finished; output handed out.
+const FINISHED: u8 = 3;
+
+/// A node, its own commit slot and the operation's progress.
+pub(crate) struct OpCore<T> {
+    node: Node<T>,
+    ctx: Ctx,
+    status: Cell<u8>,
+}
+
+// SAFETY: `status` is only touched by the owner (through `&mut`/pinned access of
+// the future); `node` and `ctx` are Send/Sync per waiter.rs.
+unsafe impl<T: Send> Send for OpCore<T> {}
+// SAFETY: shared references to an `OpCore` are only used by its owner's poll or
+// drop (a select holds `Pin<&mut>` to its cases); partners use raw node pointers.
+unsafe impl<T: Send> Sync for OpCore<T> {}
+
+impl<T> OpCore<T> {
+    pub(crate) fn new(slot: Option<T>) -> Self {
+        OpCore {
+            node: Node::new(slot),
+            ctx: Ctx::new(CTX_DONE),
+            status: Cell::new(IDLE),
+        }
+    }
+
+    #[inline]
+    fn me(&self) -> *const Ctx {
+        &self.ctx
+    }
+
+    /// Resets a finished core for reuse (the stream of a `Receiver`).
+    pub(crate) fn reset(&self) {
+        debug_assert!(self.status.get() == FINISHED);
+        self.status.set(IDLE);
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.status.get() == FINISHED
+    }
+
+    /// Polls a plain receive.
+    pub(crate) fn poll_recv(&self, chan: &Chan<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        match self.status.get() {
+            IDLE => {
+                let mut g = chan.lock();
+                match g.try_recv(chan.cap, self.me()) {
+                    RecvStep::Got(v, w) => {
+                        drop(g);
+                        wake(w);
+                        self.status.set(FINISHED);
+                        Poll::Ready(Some(v))
+                    }
+                    RecvStep::Closed => {
+                        self.status.set(FINISHED);
+                        Poll::Ready(None)
+                    }
+                    RecvStep::Empty => {
+                        // SAFETY: the node is not queued and we hold the lock: we
+                        // own the ctx and the node.
+                        unsafe {
+                            self.ctx.set_waker(cx.waker());
+                            self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
+                            self.node.ctx.set(self.me());
+                            self.node.index.set(0);
+                            g.recvq.push_back(&self.node);
+                        }
+                        self.status.set(QUEUED);
+                        Poll::Pending
+                    }
+                }
+            }
+            QUEUED => {
+                if self.ctx.state.load(Ordering::Acquire) != selected(0) {
+                    let g = chan.lock();
+                    if self.ctx.state.load(Ordering::Acquire) != selected(0) {
+                        // Still queued (a claim completes under this lock): we
+                        // own the waker slot while we hold the lock.
+                        // SAFETY: see above.
+                        unsafe { self.ctx.set_waker(cx.waker()) };
+                        return Poll::Pending;
+                    }
+                    drop(g);
+                }
+                self.status.set(FINISHED);
+                // SAFETY: `selected(0)` was published with release after the
+                // partner's last access; the slot is ours.
+                Poll::Ready(unsafe { self.node.take() })
+            }
+            _ => panic!("goro: `recv` future polled after completion"),
+        }
+    }
+
+    /// Polls a plain send; the value is in the node's slot.
+    pub(crate) fn poll_send(
+        &self,
+        chan: &Chan<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        match self.status.get() {
+            IDLE => {
+                // SAFETY: not queued: the slot is ours.
+                let Some(v) = (unsafe { self.node.take() }) else {
+                    panic!("goro: `send` future polled after completion")
+                };
+                let mut g = chan.lock();
+                match g.try_send(v, chan.cap, self.me()) {
+                    SendStep::Sent(w) => {
+                        drop(g);
+                        wake(w);
+                        self.status.set(FINISHED);
+                        Poll::Ready(Ok(()))
+                    }
+                    SendStep::Closed(v) => {
+                        self.status.set(FINISHED);
+                        Poll::Ready(Err(SendError(v)))
+                    }
+                    SendStep::Full(v) => {
+                        // SAFETY: not queued, lock held: we own node and ctx.
+                        unsafe {
+                            self.node.put(v);
+                            self.ctx.set_waker(cx.waker());
+                            self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
+                            self.node.ctx.set(self.me());
+                            self.node.index.set(0);
+                            g.sendq.push_back(&self.node);
+                        }
+                        self.status.set(QUEUED);
+                        Poll::Pending
+                    }
+                }
+            }
+            QUEUED => {
+                if self.ctx.state.load(Ordering::Acquire) != selected(0) {
+                    let g = chan.lock();
+                    if self.ctx.state.load(Ordering::Acquire) != selected(0) {
+                        // SAFETY: queued and uncommitted, lock held.
+                        unsafe { self.ctx.set_waker(cx.waker()) };
+                        return Poll::Pending;
+                    }
+                    drop(g);
+                }
+                self.status.set(FINISHED);
+                // SAFETY: committed and published: the slot is ours. A value
+                // left in it means the channel was closed.
+                match unsafe { self.node.take() } {
+                    None => Poll::Ready(Ok(())),
+                    Some(v) => Poll::Ready(Err(SendError(v))),
+                }
+            }
+            _ => panic!("goro: `send` future polled after completion"),
+        }
+    }
+
+    /// Abandons the operation (future dropped): unqueues it, and gives back a
+    /// received value that was committed but never handed out.
+    pub(crate) fn cancel(&self, chan: &Chan<T>, is_recv: bool) {
+        let st = self.status.get();
+        if st == QUEUED || (st == COMMITTED && is_recv) {
+            // SAFETY: the node belongs to `chan`'s queue of this side; `abandon`
+            // takes the lock before it looks at the node.
+            unsafe { chan.abandon(&self.node, is_recv, self.node.ctx.get()) };
+            self.status.set(FINISHED);
+        }
+    }
+
+    // ----- select-case driving (the select owns its ctx: state POLLING) -----
+
+    fn branch_try(
+        &self,
+        chan: &Chan<T>,
+        is_recv: bool,
+        ctx: &Ctx,
+        index: usize,
+        register: bool,
+    ) -> bool {
+        let st = self.status.get();
+        if st == COMMITTED || st == FINISHED {
+            return true;
+        }
+        let mut g = chan.lock();
+        let me: *const Ctx = ctx;
+        let done = if is_recv {
+            match g.try_recv(chan.cap, me) {
+                RecvStep::Got(v, w) => {
+                    if self.node.is_linked() {
+                        // SAFETY: linked in this channel's recvq.
+                        unsafe { g.recvq.remove(&self.node) };
+                    }
+                    drop(g);
+                    wake(w);
+                    // SAFETY: unlinked (or never linked) and the select owns the
+                    // ctx: no partner can touch the slot.
+                    unsafe { self.node.put(v) };
+                    true
+                }
+                RecvStep::Closed => {
+                    if self.node.is_linked() {
+                        // SAFETY: as above.
+                        unsafe { g.recvq.remove(&self.node) };
+                    }
+                    true
+                }
+                RecvStep::Empty => {
+                    if register && !self.node.is_linked() {
+                        self.node.ctx.set(me);
+                        self.node.index.set(index);
+                        // SAFETY: pinned node, unlinked before it is dropped.
+                        unsafe { g.recvq.push_back(&self.node) };
+                        self.status.set(QUEUED);
+                    }
+                    false
+                }
+            }
+        } else {
+            // SAFETY: the select owns the ctx (POLLING): no partner can claim the
+            // node, so its slot is ours even if it is linked.
+            let Some(v) = (unsafe { self.node.take() }) else {
+                return true;
+            };
+            match g.try_send(v, chan.cap, me) {
+                SendStep::Sent(w) => {
+                    if self.node.is_linked() {
+                        // SAFETY: linked in this channel's sendq.
+                        unsafe { g.sendq.remove(&self.node) };
+                    }
+                    drop(g);
+                    wake(w);
+                    true
+                }
+                SendStep::Closed(v) => {
+                    if self.node.is_linked() {
+                        // SAFETY: as above.
+                        unsafe { g.sendq.remove(&self.node) };
+                    }
+                    // SAFETY: as above.
+                    unsafe { self.node.put(v) };
+                    true
+                }
+                SendStep::Full(v) => {
+                    // SAFETY: as above.
+                    unsafe { self.node.put(v) };
+                    if register && !self.node.is_linked() {
+                        self.node.ctx.set(me);
+                        self.node.index.set(index);
+                        // SAFETY: pinned node, unlinked before it is dropped.
+                        unsafe { g.sendq.push_back(&self.node) };
+                        self.status.set(QUEUED);
+                    }
+                    false
+                }
+            }
+        };
+        if done {
+            self.status.set(COMMITTED);
+        }
+        done
+    }
+
+    fn branch_unregister(&self, chan: &Chan<T>, is_recv: bool) {
+        if self.status.get() == QUEUED {
+            let mut g = chan.lock();
+            if self.node.is_linked() {
+                // SAFETY: linked in this channel's queue of this side.
+                unsafe {
+                    if is_recv {
+                        g.recvq.remove(&self.node)
+                    } else {
+                        g.sendq.remove(&self.node)
+                    }
+                }
+            }
+            self.status.set(IDLE);
+        }
+    }
+
+    fn take_recv(&self) -> Option<T> {
+        self.status.set(FINISHED);
+        // SAFETY: committed: the select and this case own the slot.
+        unsafe { self.node.take() }
+    }
+
+    fn take_send(&self) -> Result<(), SendError<T>> {
+        self.status.set(FINISHED);
+        // SAFETY: as above.
+        match unsafe { self.node.take() } {
+            None => Ok(()),
+            Some(v) => Err(SendError(v)),
+        }
+    }
+}
+
+/// The future of [`Receiver::recv`](super::Receiver::recv): `Some(value)`, or
+/// `None` once the channel is closed and drained.
+///
+/// Dropping it while it waits has no effect on the channel: it is unqueued, and a
+/// value that a sender committed to it in the meantime is put back at the front
+/// of the channel (nothing is lost).
+///
+/// ```
+/// goro::run(async {
+///     let (tx, rx) = goro::chan(1);
+///     tx.send(1).await.unwrap();
+///     let fut = rx.recv();
+///     assert_eq!(fut.await, Some(1));
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct RecvFuture<'a, T> {
+    chan: &'a Chan<T>,
+    core: OpCore<T>,
+}
+
+impl<'a, T> RecvFuture<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
+        RecvFuture {
+            chan,
+            core: OpCore::new(None),
+        }
+    }
+}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Option<T>;
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.into_ref().get_ref();
+        this.core.poll_recv(this.chan, cx)
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        self.core.cancel(self.chan, true);
+    }
+}
+
+impl<T> std::fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecvFuture { .. }")
+    }
+}
+
+/// The future of [`Sender::send`](super::Sender::send).
+///
+/// Dropping it before it completes delivers nothing (the value is dropped with
+/// it); see the module docs for the one exception, a commit that raced with the
+/// drop.
+///
+/// ```
+/// goro::run(async {
+///     let (tx, rx) = goro::chan(1);
+///     tx.send("hi").await.unwrap();
+///     assert_eq!(rx.recv().await, Some("hi"));
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct SendFuture<'a, T> {
+    chan: &'a Chan<T>,
+    core: OpCore<T>,
+}
+
+impl<'a, T> SendFuture<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>, v: T) -> Self {
+        SendFuture {
+            chan,
+            core: OpCore::new(Some(v)),
+        }
+    }
+}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.into_ref().get_ref();
+        this.core.poll_send(this.chan, cx)
+    }
+}
+
+impl<T> Drop for SendFuture<'_, T> {
+    fn drop(&mut self) {
+        self.core.cancel(self.chan, false);
+    }
+}
+
+impl<T> std::fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SendFuture { .. }")
+    }
+}
+
+impl<T> Branch for RecvFuture<'_, T> {
+    fn try_branch(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        ctx: &Ctx,
+        index: usize,
+        register: bool,
+    ) -> bool {
+        let this = self.into_ref().get_ref();
+        this.core.branch_try(this.chan, true, ctx, index, register)
+    }
+    fn committed(self: Pin<&mut Self>) {
+        self.core.status.set(COMMITTED);
+    }
+    fn unregister(self: Pin<&mut Self>) {
+        let this = self.into_ref().get_ref();
+        this.core.branch_unregister(this.chan, true)
+    }
+    fn sync(self: Pin<&mut Self>) {
+        self.chan.sync()
+    }
+}
+
+impl<T> Branch for SendFuture<'_, T> {
+    fn try_branch(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        ctx: &Ctx,
+        index: usize,
+        register: bool,
+    ) -> bool {
+        let this = self.into_ref().get_ref();
+        this.core.branch_try(this.chan, false, ctx, index, register)
+    }
+    fn committed(self: Pin<&mut Self>) {
+        self.core.status.set(COMMITTED);
+    }
+    fn unregister(self: Pin<&mut Self>) {
+        let this = self.into_ref().get_ref();
+        this.core.branch_unregister(this.chan, false)
+    }
+    fn sync(self: Pin<&mut Self>) {
+        self.chan.sync()
+    }
+}
+
+impl<T> TakeOutput for RecvFuture<'_, T> {
+    type Output = Option<T>;
+    fn take_output(self: Pin<&mut Self>) -> Option<T> {
+        self.core.take_recv()
+    }
+}
+
+impl<T> TakeOutput for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+    fn take_output(self: Pin<&mut Self>) -> Result<(), SendError<T>> {
+        self.core.take_send()
+    }
+}
+
+/// A receive that owns its [`Receiver`](super::Receiver): what a `select!` case
+/// written as a bare receiver (`v = rx_value => ..`, e.g. a timer channel) becomes.
+/// Also a future on its own, from [`Receiver::into_recv`](super::Receiver::into_recv).
+///
+/// ```
+/// goro::run(async {
+///     let (tx, rx) = goro::chan(1);
+///     tx.send(3).await.unwrap();
+///     assert_eq!(rx.into_recv().await, Some(3));
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct OwnedRecv<T> {
+    core: OpCore<T>,
+    rx: super::Receiver<T>,
+}
+
+impl<T> OwnedRecv<T> {
+    pub(crate) fn new(rx: super::Receiver<T>) -> Self {
+        OwnedRecv {
+            core: OpCore::new(None),
+            rx,
+        }
+    }
+}
+
+impl<T> Future for OwnedRecv<T> {
+    type Output = Option<T>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.into_ref().get_ref();
+        this.core.poll_recv(&this.rx.chan, cx)
+    }
+}
+
+impl<T> Drop for OwnedRecv<T> {
+    fn drop(&mut self) {
+        self.core.cancel(&self.rx.chan, true);
+    }
+}
+
+impl<T> std::fmt::Debug for OwnedRecv<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OwnedRecv { .. }")
+    }
+}
+
+impl<T> Branch for OwnedRecv<T> {
+    fn try_branch(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        ctx: &Ctx,
+        index: usize,
+        register: bool,
+    ) -> bool {
+        let this = self.into_ref().get_ref();
+        this.core
+            .branch_try(&this.rx.chan, true, ctx, index, register)
+    }
+    fn committed(self: Pin<&mut Self>) {
+        self.core.status.set(COMMITTED);
+    }
+    fn unregister(self: Pin<&mut Self>) {
+        let this = self.into_ref().get_ref();
+        this.core.branch_unregister(&this.rx.chan, true)
+    }
+    fn sync(self: Pin<&mut Self>) {
+        self.rx.chan.sync()
+    }
+}
+
+impl<T> TakeOutput for OwnedRecv<T> {
+    type Output = Option<T>;
+    fn take_output(self: Pin<&mut Self>) -> Option<T> {
+        self.core.take_recv()
+    }
+}

@@ -1,1 +1,0 @@
-//! TODO: networking (goro::net).

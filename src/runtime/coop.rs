@@ -1,0 +1,51 @@
+//! Cooperative budgeting: a goroutine that keeps finding its channels, locks and
+//! wait groups ready never suspends, so without help it would hold its worker
+//! forever (Go preempts it; tokio calls this "coop"). Each goroutine poll gets a
+//! budget of [`BUDGET`] operations on goro primitives; an operation that finds the
+//! budget spent wakes the goroutine and returns `Pending` without taking effect, so
+//! the goroutine goes to the back of the run queue and the rest of the worker's
+//! goroutines (and the main goroutine) get their turn.
+//!
+//! Outside goro's workers (other executors, plain threads) there is no budget.
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Operations per goroutine poll before a forced yield (tokio uses 128 too).
+pub(crate) const BUDGET: u16 = 128;
+
+thread_local! {
+    /// Remaining budget of the goroutine being polled; `u16::MAX` = unconstrained.
+    static LEFT: Cell<u16> = const { Cell::new(u16::MAX) };
+}
+
+/// Gives the next poll on this thread a fresh budget (called by the worker loop).
+pub(crate) fn reset() {
+    let _ = LEFT.try_with(|b| b.set(BUDGET));
+}
+
+/// Removes the budget (after the worker loop stops).
+pub(crate) fn unconstrained() {
+    let _ = LEFT.try_with(|b| b.set(u16::MAX));
+}
+
+/// Spends one unit of budget: `Ready` to go on, or `Pending` (with the task already
+/// woken) when the goroutine must yield first. Call it before an operation that could
+/// complete without suspending; on `Pending`, take no effect and return `Pending`.
+#[inline]
+pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    let left = LEFT.try_with(|b| {
+        let v = b.get();
+        if v != u16::MAX && v > 0 {
+            b.set(v - 1);
+        }
+        v
+    });
+    match left {
+        Ok(0) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        _ => Poll::Ready(()),
+    }
+}

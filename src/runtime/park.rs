@@ -1,0 +1,169 @@
+//! Parking a worker thread: a token-based parker (the protocol of std's generic
+//! `thread::park`), private to each worker so that user code calling
+//! `thread::park` inside a goroutine can never eat a scheduler wake-up.
+//!
+//! `unpark` before `park` makes the next `park` return at once; several `unpark`s
+//! before a `park` count as one; `park` may return spuriously, and callers re-check
+//! their condition.
+
+#[cfg(loom)]
+use loom::sync::{atomic::AtomicU8, Condvar, Mutex};
+use std::sync::atomic::Ordering::SeqCst;
+#[cfg(not(loom))]
+use std::sync::{atomic::AtomicU8, Condvar, Mutex};
+use std::time::Instant;
+
+const EMPTY: u8 = 0;
+const PARKED: u8 = 1;
+const NOTIFIED: u8 = 2;
+
+pub(crate) struct Parker {
+    state: AtomicU8,
+    lock: Mutex<()>,
+    cvar: Condvar,
+}
+
+impl Parker {
+    pub(crate) fn new() -> Parker {
+        Parker {
+            state: AtomicU8::new(EMPTY),
+            lock: Mutex::new(()),
+            cvar: Condvar::new(),
+        }
+    }
+
+    /// Blocks until [`unpark`](Self::unpark) or `deadline` (if any).
+    pub(crate) fn park(&self, deadline: Option<Instant>) {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        if self
+            .state
+            .compare_exchange(EMPTY, PARKED, SeqCst, SeqCst)
+            .is_err()
+        {
+            // Notified between the first check and taking the lock.
+            self.state.store(EMPTY, SeqCst);
+            return;
+        }
+        loop {
+            g = match deadline {
+                None => self.cvar.wait(g).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        // Timed out: consume a racing notification too, it is stale.
+                        self.state.store(EMPTY, SeqCst);
+                        return;
+                    }
+                    self.cvar
+                        .wait_timeout(g, d - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Wakes the parked thread, or makes its next `park` return at once.
+    pub(crate) fn unpark(&self) {
+        if self.state.swap(NOTIFIED, SeqCst) == PARKED {
+            // Taking the lock orders us after the parker's wait began.
+            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+            self.cvar.notify_one();
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[test]
+    fn unpark_before_park_is_kept() {
+        let p = Parker::new();
+        p.unpark();
+        p.unpark();
+        p.park(None); // returns at once
+        let t = Instant::now();
+        p.park(Some(Instant::now() + Duration::from_millis(5))); // token consumed: times out
+        assert!(t.elapsed() >= Duration::from_millis(5));
+    }
+
+    #[test]
+    fn no_lost_wakeup_stress() {
+        let p = Arc::new(Parker::new());
+        let flag = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (p2, f2) = (p.clone(), flag.clone());
+        let h = std::thread::spawn(move || {
+            for i in 1..=20_000 {
+                while f2.load(SeqCst) < i {
+                    p2.park(None);
+                }
+            }
+        });
+        for i in 1..=20_000 {
+            flag.store(i, SeqCst);
+            p.unpark();
+        }
+        h.join().unwrap();
+    }
+}
+
+/// Loom: every interleaving of `park` against `unpark` (run with
+/// `RUSTFLAGS="--cfg loom" cargo test --release --lib runtime::park`).
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::atomic::AtomicBool;
+    use loom::sync::Arc;
+
+    /// The flag-then-unpark / check-then-park pattern every waker uses never loses
+    /// the wake-up.
+    #[test]
+    fn no_lost_wakeup() {
+        loom::model(|| {
+            let p = Arc::new(Parker::new());
+            let flag = Arc::new(AtomicBool::new(false));
+            let (p2, f2) = (p.clone(), flag.clone());
+            let t = loom::thread::spawn(move || {
+                f2.store(true, SeqCst);
+                p2.unpark();
+            });
+            while !flag.load(SeqCst) {
+                p.park(None);
+            }
+            t.join().unwrap();
+        });
+    }
+
+    /// Two unparks before one park leave at most one token.
+    #[test]
+    fn tokens_do_not_accumulate() {
+        loom::model(|| {
+            let p = Arc::new(Parker::new());
+            let p2 = p.clone();
+            let t = loom::thread::spawn(move || {
+                p2.unpark();
+                p2.unpark();
+            });
+            t.join().unwrap();
+            p.park(None);
+            assert_eq!(p.state.load(SeqCst), EMPTY);
+        });
+    }
+}

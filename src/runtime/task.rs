@@ -1,0 +1,355 @@
+//! Goroutines as tasks: metadata, the future wrapper that catches panics, honours
+//! cancellation and keeps the registry and counters, and the [`JoinHandle`].
+//!
+//! Every goroutine is one `async-task` allocation holding a [`Meta`] (runtime
+//! handle, id, spawn location, cancel/registry word) and a [`GoFuture`] wrapping the
+//! user's future. The wrapper borrows the metadata from the same allocation, so no
+//! second allocation or reference count is needed per goroutine.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering::*};
+use std::task::{Context, Poll};
+
+use super::worker::Shared;
+
+/// Set in [`Meta::state`] by [`JoinHandle::cancel`].
+const CANCEL: u64 = 1 << 62;
+/// The registry-key bits of [`Meta::state`] (0 = not registered).
+const KEY: u64 = !CANCEL;
+
+/// Per-goroutine metadata, stored in the task allocation (32 bytes).
+pub(crate) struct Meta {
+    pub(crate) shared: Option<&'static Shared>,
+    pub(crate) id: u64,
+    pub(crate) location: &'static Location<'static>,
+    /// `CANCEL` bit | registry key (0 when not registered).
+    state: AtomicU64,
+}
+
+impl Meta {
+    pub(crate) fn new(
+        shared: &'static Shared,
+        id: u64,
+        location: &'static Location<'static>,
+    ) -> Meta {
+        Meta {
+            shared: Some(shared),
+            id,
+            location,
+            state: AtomicU64::new(0),
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn detached_for_tests() -> Meta {
+        Meta {
+            shared: None,
+            id: 0,
+            location: Location::caller(),
+            state: AtomicU64::new(0),
+        }
+    }
+
+    fn shared(&self) -> &'static Shared {
+        self.shared.expect("goroutine without a runtime")
+    }
+}
+
+/// Why a goroutine did not produce its output.
+///
+/// ```
+/// let h = goro::run(async { goro::go(async { panic!("boom") }).await });
+/// assert!(matches!(h, Err(goro::JoinError::Panicked(_))));
+/// ```
+pub enum JoinError {
+    /// The goroutine panicked; this is the panic's payload (as from
+    /// [`std::panic::catch_unwind`]).
+    Panicked(Box<dyn Any + Send + 'static>),
+    /// The goroutine was cancelled with [`JoinHandle::cancel`], or dropped unfinished
+    /// when its runtime shut down.
+    Cancelled,
+}
+
+impl JoinError {
+    /// Whether the goroutine panicked.
+    ///
+    /// ```
+    /// let e = goro::run(async { goro::go(async { panic!("x") }).await.unwrap_err() });
+    /// assert!(e.is_panic());
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self, JoinError::Panicked(_))
+    }
+
+    /// Whether the goroutine was cancelled.
+    ///
+    /// ```
+    /// let e = goro::run(async {
+    ///     let h = goro::go(std::future::pending::<()>());
+    ///     h.cancel();
+    ///     h.await.unwrap_err()
+    /// });
+    /// assert!(e.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, JoinError::Cancelled)
+    }
+
+    /// The panic message, when the payload is a string.
+    ///
+    /// ```
+    /// let e = goro::run(async { goro::go(async { panic!("boom") }).await.unwrap_err() });
+    /// assert_eq!(e.panic_message(), Some("boom"));
+    /// ```
+    pub fn panic_message(&self) -> Option<&str> {
+        match self {
+            JoinError::Panicked(p) => panic_message(p.as_ref()),
+            JoinError::Cancelled => None,
+        }
+    }
+}
+
+fn panic_message(p: &(dyn Any + Send)) -> Option<&str> {
+    p.downcast_ref::<&str>()
+        .copied()
+        .or_else(|| p.downcast_ref::<String>().map(|s| s.as_str()))
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Panicked(p) => match panic_message(p.as_ref()) {
+                Some(m) => write!(f, "Panicked({m:?})"),
+                None => f.write_str("Panicked(..)"),
+            },
+            JoinError::Cancelled => f.write_str("Cancelled"),
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Panicked(p) => match panic_message(p.as_ref()) {
+                Some(m) => write!(f, "goroutine panicked: {m}"),
+                None => f.write_str("goroutine panicked"),
+            },
+            JoinError::Cancelled => f.write_str("goroutine was cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+pin_project_lite::pin_project! {
+    /// The future a goroutine's task actually runs.
+    pub(crate) struct GoFuture<'a, F> {
+        meta: &'a Meta,
+        #[pin]
+        inner: Option<F>,
+    }
+
+    impl<'a, F> PinnedDrop for GoFuture<'a, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            // Drop the user's future first: its destructor may still wake others.
+            this.inner.set(None);
+            let meta = *this.meta;
+            let key = meta.state.load(Acquire) & KEY;
+            let shared = meta.shared();
+            if key != 0 {
+                shared.registry.remove(key);
+            }
+            shared.goroutine_finished();
+        }
+    }
+}
+
+impl<'a, F> GoFuture<'a, F> {
+    pub(crate) fn new(meta: &'a Meta, inner: F) -> Self {
+        GoFuture {
+            meta,
+            inner: Some(inner),
+        }
+    }
+}
+
+impl<F: Future> Future for GoFuture<'_, F> {
+    type Output = Result<F::Output, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let meta = *this.meta;
+        if meta.state.load(Acquire) & CANCEL != 0 {
+            this.inner.set(None);
+            return Poll::Ready(Err(JoinError::Cancelled));
+        }
+        let Some(fut) = this.inner.as_mut().as_pin_mut() else {
+            return Poll::Ready(Err(JoinError::Cancelled));
+        };
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) => {
+                if meta.state.load(Relaxed) & KEY == 0 {
+                    let shared = meta.shared();
+                    let key = shared
+                        .registry
+                        .insert(super::worker::shard_hint(), cx.waker().clone());
+                    // SeqCst pairs with `cancel`: either it sees the key and wakes us
+                    // through the registry, or we see its flag here.
+                    if meta.state.fetch_or(key, SeqCst) & CANCEL != 0 {
+                        cx.waker().wake_by_ref();
+                    }
+                }
+                Poll::Pending
+            }
+            Err(payload) => {
+                this.inner.set(None);
+                let shared = meta.shared();
+                let msg = panic_message(payload.as_ref()).unwrap_or("Box<dyn Any>");
+                if shared.panic_abort.load(Relaxed) {
+                    eprintln!(
+                        "fatal error: goroutine {} (spawned at {}) panicked: {msg}\n\
+                         goro: panic_abort is set; aborting the process",
+                        meta.id, meta.location
+                    );
+                    std::process::abort();
+                }
+                eprintln!(
+                    "goro: goroutine {} (spawned at {}) panicked: {msg}; \
+                     its JoinHandle yields JoinError::Panicked, other goroutines keep running",
+                    meta.id, meta.location
+                );
+                Poll::Ready(Err(JoinError::Panicked(payload)))
+            }
+        }
+    }
+}
+
+/// An owned permission to await a goroutine's result, returned by [`go`](crate::go).
+///
+/// Awaiting it yields `Ok(output)`, or a [`JoinError`] when the goroutine panicked or
+/// was cancelled. Dropping it *detaches* the goroutine: it keeps running (Go has no
+/// handles at all; this is the same). [`cancel`](Self::cancel) stops it at its next
+/// suspension point.
+///
+/// ```
+/// goro::run(async {
+///     let h = goro::go(async { 6 * 7 });
+///     assert_eq!(h.await.unwrap(), 42);
+/// });
+/// ```
+pub struct JoinHandle<T> {
+    task: Option<async_task::FallibleTask<Result<T, JoinError>, Meta>>,
+    id: u64,
+    meta: *const Meta,
+}
+
+// SAFETY: `meta` points into the task allocation, which the `FallibleTask` we hold keeps
+// alive; `Meta` is `Sync` (atomics, `Arc`, `&'static`). The task itself is Send/Sync
+// for `T: Send`, as async-task's `Task` is.
+unsafe impl<T: Send> Send for JoinHandle<T> {}
+// SAFETY: as above; `&JoinHandle` only reads `id` and the `Meta` atomics.
+unsafe impl<T: Send> Sync for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(task: async_task::Task<Result<T, JoinError>, Meta>) -> Self {
+        let meta: *const Meta = task.metadata();
+        let id = task.metadata().id;
+        JoinHandle {
+            task: Some(task.fallible()),
+            id,
+            meta,
+        }
+    }
+
+    fn meta(&self) -> &Meta {
+        // SAFETY: the task allocation (which holds the metadata) lives at least as long
+        // as the `FallibleTask` in `self.task`, which is only taken out in `drop`.
+        unsafe { &*self.meta }
+    }
+
+    /// The goroutine's id: unique within the process, never 0 (Go's `goid`).
+    ///
+    /// ```
+    /// goro::run(async {
+    ///     let (a, b) = (goro::go(async {}), goro::go(async {}));
+    ///     assert_ne!(a.id(), b.id());
+    /// });
+    /// ```
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Whether the goroutine has finished (returned, panicked or been cancelled).
+    ///
+    /// ```
+    /// goro::run(async {
+    ///     let h = goro::go(async {});
+    ///     while !h.is_finished() {
+    ///         goro::yield_now().await;
+    ///     }
+    ///     assert!(h.await.is_ok());
+    /// });
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.task.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    /// Cancels the goroutine: its future is dropped at its next suspension point
+    /// (at once if it is parked) without being polled again, and awaiting this handle
+    /// yields [`JoinError::Cancelled`]. A goroutine that already finished keeps its
+    /// result. Go has no such operation (it uses `context`); this is tokio's `abort`.
+    ///
+    /// ```
+    /// goro::run(async {
+    ///     let h = goro::go(std::future::pending::<()>());
+    ///     h.cancel();
+    ///     assert!(h.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn cancel(&self) {
+        if self.is_finished() {
+            return;
+        }
+        let meta = self.meta();
+        let key = meta.state.fetch_or(CANCEL, SeqCst) & KEY;
+        if key != 0 {
+            meta.shared().registry.wake(key);
+        }
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(task) = self.task.as_mut() else {
+            return Poll::Ready(Err(JoinError::Cancelled));
+        };
+        match Pin::new(task).poll(cx) {
+            Poll::Ready(Some(r)) => Poll::Ready(r),
+            // Closed without output: dropped by runtime shutdown.
+            Poll::Ready(None) => Poll::Ready(Err(JoinError::Cancelled)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.detach();
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle").field("id", &self.id).finish()
+    }
+}

@@ -1,0 +1,717 @@
+//! Workers: the scheduling loop, the idle/searching protocol and parking.
+//!
+//! # Algorithm (after Go's `runtime/proc.go` and tokio's multi-thread scheduler)
+//!
+//! Each worker (Go's P with its M) owns a [`Local`] ring of runnable goroutines and a
+//! `next` slot. A goroutine spawned or woken *by the running goroutine* goes to
+//! `next` and runs as soon as the current one parks (a message-passing pair stays on
+//! one core); the task it displaces goes to the back of the ring. A goroutine that
+//! wakes itself (`yield_now`) or is woken outside any poll goes to the back of the
+//! ring. Wakes from threads that are not workers of this runtime go to the global
+//! injector.
+//!
+//! A worker picks its next goroutine in this order: every 61st tick the injector
+//! first (so it cannot starve, as in Go); then `next`, unless it has run `next` tasks
+//! [`MAX_NEXT`] times in a row while the ring waits (then `next` goes to the back of the
+//! ring: two goroutines waking each other cannot starve the rest); then the ring;
+//! then a batch from the injector; then due timers; then it *searches*: it steals half
+//! of a random victim's ring (and, if a victim sat on one task for a whole search
+//! round, its `next` task); and finally it parks.
+//!
+//! # Invariants (no lost wake-up, no thundering herd)
+//!
+//! - At most about half the active workers search at once (Go's rule).
+//! - Whoever makes work stealable (pushes to a ring or to the injector) then calls
+//!   [`Shared::notify_work`]: after a `SeqCst` fence it wakes one parked worker, and
+//!   only if no worker is searching. The woken worker is counted as searching on its
+//!   behalf, so a burst of pushes wakes one worker, which wakes the next only when it
+//!   finds work and stops searching (Go's `wakep` / `resetspinning`).
+//! - A worker that parks first stops searching, then registers as idle, then issues a
+//!   `SeqCst` fence, then re-checks every ring and the injector. With the pusher's
+//!   fence this is Dekker's pattern: either the pusher sees an idle worker (or a
+//!   searcher) or the parker sees the work.
+//! - A `next` task may be taken by another worker only once its owner has not
+//!   finished a poll for a whole search round (or a watch period): it is stranded
+//!   behind a long poll. While any `next` slot is occupied, one parked worker (the
+//!   *watcher*) wakes every millisecond to rescue such tasks, as Go's sysmon does;
+//!   placing a task in an empty `next` slot wakes a worker only when no watcher
+//!   exists, so message-passing pairs cost no wake-ups in the steady state.
+//! - Timers are kept in one process-wide wheel (see `crate::time`). A parking worker
+//!   takes the "timer sleeper" role when it would wake earlier than the current one,
+//!   and parks until the next deadline; running workers fire due timers every 61
+//!   ticks and whenever they run out of local work. No timer thread, no busy polling.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+use async_task::ScheduleInfo;
+use concurrent_queue::ConcurrentQueue;
+
+use super::park::Parker;
+use super::queue::{Local, Task};
+use super::registry::Registry;
+use crate::time::driver;
+
+/// How many times in a row `next` may be preferred while the ring is not empty.
+const MAX_NEXT: u32 = 3;
+/// Every this many ticks a worker looks at the injector first and fires due timers.
+const GLOBAL_TICK: u32 = 61;
+/// How often the watcher looks for `next` tasks stranded behind a long poll.
+const WATCH_PERIOD: std::time::Duration = std::time::Duration::from_millis(1);
+/// Steal rounds over all victims before parking.
+const SEARCH_ROUNDS: usize = 3;
+
+/// The line thieves write (`head` of the ring) is kept apart from the owner's own
+/// counters so stealing does not keep invalidating them.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+pub(crate) struct Slot {
+    pub(crate) queue: Local,
+    pub(crate) parker: Arc<Parker>,
+    /// Goroutines polled on this worker (thieves use it to spot a stuck `next`).
+    polls: AtomicU32,
+    counts: Padded<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    spawned: AtomicU64,
+    finished: AtomicU64,
+}
+
+struct Idle {
+    list: Vec<usize>,
+    in_list: Vec<bool>,
+}
+
+/// State shared by a runtime's workers and handles.
+///
+/// A `Shared` is never freed: goroutines refer to it by `&'static` (no reference
+/// count touched per spawn, the line every core would fight over), and a shut-down
+/// runtime's `Shared` is recycled by the next runtime with as many workers. Stale
+/// references can only come from goroutines of a finished runtime, which are all
+/// closed (async-task never schedules a closed task), so the worst a stale reference
+/// can do is a spurious wake-up.
+pub(crate) struct Shared {
+    pub(crate) panic_abort: AtomicBool,
+    pub(crate) slots: Box<[Slot]>,
+    pub(crate) injector: ConcurrentQueue<Task>,
+    idle: Mutex<Idle>,
+    num_idle: AtomicUsize,
+    num_searching: AtomicUsize,
+    pub(crate) shutdown: AtomicBool,
+    closed: AtomicBool,
+    pub(crate) registry: Registry,
+    foreign_spawned: AtomicU64,
+    foreign_finished: AtomicU64,
+    /// Main goroutines (`block_on` calls) in progress: they count in `num_goroutines`.
+    pub(crate) mains: AtomicUsize,
+    /// Whether a `block_on` caller currently acts as worker 0.
+    pub(crate) slot0_owned: AtomicBool,
+    /// Whether a parked worker is watching for stranded `next` tasks.
+    watcher: AtomicBool,
+}
+
+thread_local! {
+    static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
+    /// The runtime of a thread inside `block_on` that is not one of its workers.
+    static HANDLE: Cell<Option<&'static Shared>> = const { Cell::new(None) };
+}
+
+static RETIRED: Mutex<Vec<&'static Shared>> = Mutex::new(Vec::new());
+
+/// The runtime a `go` on this thread spawns onto, if any (worker or `block_on`).
+pub(crate) fn current() -> Option<&'static Shared> {
+    WORKER
+        .try_with(|w| w.borrow().as_ref().map(|w| w.shared))
+        .ok()
+        .flatten()
+        .or_else(|| HANDLE.try_with(Cell::get).ok().flatten())
+}
+
+/// Whether this thread is a worker (of any runtime).
+pub(crate) fn on_worker() -> bool {
+    WORKER.try_with(|w| w.borrow().is_some()).unwrap_or(false)
+}
+
+/// Registry shard for a goroutine parking on this thread.
+pub(crate) fn shard_hint() -> usize {
+    WORKER
+        .try_with(|w| w.borrow().as_ref().map_or(usize::MAX, |w| w.index))
+        .unwrap_or(usize::MAX)
+}
+
+/// Sets `HANDLE` for the duration of a foreign `block_on`.
+pub(crate) struct EnterGuard(Option<&'static Shared>);
+
+pub(crate) fn enter(shared: &'static Shared) -> EnterGuard {
+    EnterGuard(HANDLE.with(|h| h.replace(Some(shared))))
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let _ = HANDLE.try_with(|h| h.set(self.0));
+    }
+}
+
+/// The scheduling function of every goroutine.
+pub(crate) fn schedule(task: Task, info: ScheduleInfo) {
+    let shared = task.metadata().shared.expect("goroutine without a runtime");
+    let mut task = Some(task);
+    let _ = WORKER.try_with(|w| {
+        if let Some(w) = &*w.borrow() {
+            if std::ptr::eq(w.shared, shared) {
+                w.schedule_local(task.take().unwrap(), info.woken_while_running);
+            }
+        }
+    });
+    if let Some(task) = task {
+        shared.schedule_remote(task);
+    }
+}
+
+impl Shared {
+    /// A fresh (or recycled) `Shared` for `n` workers.
+    pub(crate) fn get(n: usize, panic_abort: bool) -> &'static Shared {
+        let recycled = {
+            let mut r = RETIRED.lock().unwrap_or_else(|e| e.into_inner());
+            r.iter()
+                .position(|s| s.slots.len() == n)
+                .map(|i| r.swap_remove(i))
+        };
+        let s = recycled.unwrap_or_else(|| Box::leak(Box::new(Shared::new(n))));
+        s.panic_abort.store(panic_abort, SeqCst);
+        s
+    }
+
+    /// Returns a shut-down `Shared` for reuse.
+    pub(crate) fn retire(&'static self) {
+        debug_assert!(self.closed.load(SeqCst));
+        debug_assert!(self.injector.is_empty() && self.registry.is_empty());
+        for s in self.slots.iter() {
+            s.counts.0.spawned.store(0, SeqCst);
+            s.counts.0.finished.store(0, SeqCst);
+        }
+        self.foreign_spawned.store(0, SeqCst);
+        self.foreign_finished.store(0, SeqCst);
+        self.num_idle.store(0, SeqCst);
+        self.num_searching.store(0, SeqCst);
+        {
+            let mut idle = self.lock_idle();
+            idle.list.clear();
+            idle.in_list.iter_mut().for_each(|b| *b = false);
+        }
+        self.mains.store(0, SeqCst);
+        self.slot0_owned.store(false, SeqCst);
+        self.watcher.store(false, SeqCst);
+        self.shutdown.store(false, SeqCst);
+        self.closed.store(false, SeqCst);
+        RETIRED.lock().unwrap_or_else(|e| e.into_inner()).push(self);
+    }
+
+    fn new(n: usize) -> Shared {
+        Shared {
+            panic_abort: AtomicBool::new(false),
+            slots: (0..n)
+                .map(|_| Slot {
+                    queue: Local::new(),
+                    parker: Arc::new(Parker::new()),
+                    polls: AtomicU32::new(0),
+                    counts: Padded(Counts::default()),
+                })
+                .collect(),
+            injector: ConcurrentQueue::unbounded(),
+            idle: Mutex::new(Idle {
+                list: Vec::with_capacity(n),
+                in_list: vec![false; n],
+            }),
+            num_idle: AtomicUsize::new(0),
+            num_searching: AtomicUsize::new(0),
+            shutdown: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            registry: Registry::new(n + 1),
+            foreign_spawned: AtomicU64::new(0),
+            foreign_finished: AtomicU64::new(0),
+            mains: AtomicUsize::new(0),
+            slot0_owned: AtomicBool::new(false),
+            watcher: AtomicBool::new(false),
+        }
+    }
+
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Idle> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn schedule_remote(&self, task: Task) {
+        if self.closed.load(Acquire) {
+            drop(task); // the runtime is gone: the goroutine is dropped
+            return;
+        }
+        let _ = self.injector.push(task);
+        self.notify_work();
+    }
+
+    /// Wakes one parked worker if work was made stealable and nobody is searching.
+    pub(crate) fn notify_work(&self) {
+        fence(SeqCst);
+        if self.num_searching.load(Relaxed) != 0 || self.num_idle.load(Relaxed) == 0 {
+            return;
+        }
+        self.wake_one(false);
+    }
+
+    /// Unparks one idle worker (`force`: even if some worker is searching).
+    pub(crate) fn wake_one(&self, force: bool) {
+        let mut idle = self.lock_idle();
+        if !force && self.num_searching.load(SeqCst) != 0 {
+            return;
+        }
+        if let Some(i) = idle.list.pop() {
+            idle.in_list[i] = false;
+            self.num_idle.fetch_sub(1, SeqCst);
+            self.num_searching.fetch_add(1, SeqCst);
+            drop(idle);
+            self.slots[i].parker.unpark();
+        }
+    }
+
+    /// Work any worker could take: a ring or the injector (not `next` slots).
+    fn has_work(&self) -> bool {
+        !self.injector.is_empty() || self.slots.iter().any(|s| s.queue.len() > 0)
+    }
+
+    /// This thread's worker slot in this runtime, if it is one of its workers.
+    fn my_counts(&self) -> Option<&Counts> {
+        WORKER
+            .try_with(|w| match &*w.borrow() {
+                Some(w) if std::ptr::eq(w.shared, self) => Some(&self.slots[w.index].counts.0),
+                _ => None,
+            })
+            .ok()
+            .flatten()
+    }
+
+    pub(crate) fn goroutine_started(&self) {
+        match self.my_counts() {
+            // Only this thread writes its own counter: no contended read-modify-write.
+            Some(c) => c.spawned.store(c.spawned.load(Relaxed) + 1, Release),
+            None => drop(self.foreign_spawned.fetch_add(1, Release)),
+        }
+    }
+
+    pub(crate) fn goroutine_finished(&self) {
+        match self.my_counts() {
+            Some(c) => c.finished.store(c.finished.load(Relaxed) + 1, Release),
+            None => drop(self.foreign_finished.fetch_add(1, Release)),
+        }
+    }
+
+    /// Live goroutines, the main goroutine(s) in `block_on` included (Go counts main).
+    pub(crate) fn num_goroutines(&self) -> usize {
+        // Read `finished` before `spawned`: a goroutine counted as finished was
+        // spawned earlier, so the difference never goes negative.
+        let fin: u64 = self.foreign_finished.load(Acquire)
+            + self
+                .slots
+                .iter()
+                .map(|s| s.counts.0.finished.load(Acquire))
+                .sum::<u64>();
+        let sp: u64 = self.foreign_spawned.load(Acquire)
+            + self
+                .slots
+                .iter()
+                .map(|s| s.counts.0.spawned.load(Acquire))
+                .sum::<u64>();
+        sp.saturating_sub(fin) as usize + self.mains.load(Acquire)
+    }
+
+    /// Stops the workers (the caller joins them), then drops every goroutine still
+    /// alive: queued ones directly, parked ones after waking them through the registry.
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutdown.store(true, SeqCst);
+        for s in self.slots.iter() {
+            s.parker.unpark();
+        }
+    }
+
+    pub(crate) fn finish_shutdown(&self) {
+        loop {
+            let mut dropped = false;
+            for s in self.slots.iter() {
+                while let Some(t) = s.queue.take_next().or_else(|| s.queue.pop()) {
+                    drop(t);
+                    dropped = true;
+                }
+            }
+            while let Ok(t) = self.injector.pop() {
+                drop(t);
+                dropped = true;
+            }
+            let parked = self.registry.take_all();
+            let woke = !parked.is_empty();
+            for w in parked {
+                w.wake(); // schedules onto the injector, dropped next round
+            }
+            if !dropped && !woke && self.injector.is_empty() && self.registry.is_empty() {
+                break;
+            }
+        }
+        self.closed.store(true, SeqCst);
+        // Anything that raced in before `closed` was set.
+        while let Ok(t) = self.injector.pop() {
+            drop(t);
+        }
+    }
+}
+
+/// The main goroutine's waker when `block_on` runs it on worker 0.
+pub(crate) struct MainWake {
+    pub(crate) woken: AtomicBool,
+    pub(crate) parker: Arc<Parker>,
+}
+
+impl Wake for MainWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref()
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, SeqCst);
+        self.parker.unpark();
+    }
+}
+
+/// A worker thread's private state.
+pub(crate) struct Worker {
+    pub(crate) shared: &'static Shared,
+    pub(crate) index: usize,
+    polling: Cell<bool>,
+    searching: Cell<bool>,
+    tick: Cell<u32>,
+    next_run: Cell<u32>,
+    rng: Cell<u64>,
+    seen_polls: RefCell<Vec<u32>>,
+    expired: RefCell<Vec<Waker>>,
+}
+
+impl Worker {
+    pub(crate) fn new(shared: &'static Shared, index: usize) -> Rc<Worker> {
+        let n = shared.slots.len();
+        Rc::new(Worker {
+            shared,
+            index,
+            polling: Cell::new(false),
+            searching: Cell::new(false),
+            tick: Cell::new(0),
+            next_run: Cell::new(0),
+            rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ ((index as u64 + 1) << 17)),
+            seen_polls: RefCell::new(vec![0; n]),
+            expired: RefCell::new(Vec::new()),
+        })
+    }
+
+    fn slot(&self) -> &Slot {
+        &self.shared.slots[self.index]
+    }
+
+    fn rand(&self) -> u64 {
+        // xorshift64*
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn schedule_local(&self, task: Task, yielded: bool) {
+        let q = &self.slot().queue;
+        if yielded || !self.polling.get() {
+            q.push(task, &self.shared.injector);
+            self.shared.notify_work();
+        } else if let Some(old) = q.put_next(task) {
+            q.push(old, &self.shared.injector);
+            self.shared.notify_work();
+        } else if !self.shared.watcher.load(Relaxed) && self.shared.num_idle.load(Relaxed) > 0 {
+            // Nobody watches `next` slots: wake a worker to do so (see `park`).
+            self.shared.wake_one(false);
+        }
+    }
+
+    /// Installs this worker as the thread's current worker, runs the loop, removes it.
+    /// `main` is the main goroutine when called from `block_on`.
+    pub(crate) fn run<F: Future>(
+        self: &Rc<Self>,
+        main: Option<(Pin<&mut F>, &Arc<MainWake>)>,
+    ) -> Option<F::Output> {
+        struct Unset;
+        impl Drop for Unset {
+            fn drop(&mut self) {
+                let _ = WORKER.try_with(|w| w.borrow_mut().take());
+            }
+        }
+        WORKER.with(|w| *w.borrow_mut() = Some(self.clone()));
+        let _unset = Unset;
+        struct Unbudget;
+        impl Drop for Unbudget {
+            fn drop(&mut self) {
+                super::coop::unconstrained();
+            }
+        }
+        let _unbudget = Unbudget;
+        self.run_loop(main)
+    }
+
+    fn run_loop<F: Future>(
+        &self,
+        mut main: Option<(Pin<&mut F>, &Arc<MainWake>)>,
+    ) -> Option<F::Output> {
+        let main_waker = main.as_ref().map(|(_, w)| Waker::from((*w).clone()));
+        loop {
+            if self.shared.shutdown.load(Acquire) {
+                driver::hand_over();
+                return None;
+            }
+            if let (Some((fut, wake)), Some(waker)) = (main.as_mut(), main_waker.as_ref()) {
+                if wake.woken.swap(false, SeqCst) {
+                    self.polling.set(true);
+                    super::coop::reset();
+                    let r = fut.as_mut().poll(&mut Context::from_waker(waker));
+                    self.polling.set(false);
+                    if let Poll::Ready(v) = r {
+                        return Some(v);
+                    }
+                }
+            }
+            let tick = self.tick.get().wrapping_add(1);
+            self.tick.set(tick);
+            if tick % GLOBAL_TICK == 0 {
+                self.fire_timers();
+            }
+            if let Some(t) = self.next_task(tick) {
+                self.run_task(t);
+                continue;
+            }
+            if self.fire_timers() {
+                continue;
+            }
+            if let Some(t) = self.search() {
+                self.run_task(t);
+                continue;
+            }
+            self.park(main.as_ref().map(|(_, w)| &***w));
+        }
+    }
+
+    fn next_task(&self, tick: u32) -> Option<Task> {
+        let sh = self.shared;
+        let q = &self.slot().queue;
+        if tick % GLOBAL_TICK == 0 {
+            if let Ok(t) = sh.injector.pop() {
+                return Some(t);
+            }
+        }
+        if let Some(t) = q.take_next() {
+            if self.next_run.get() < MAX_NEXT || q.len() == 0 {
+                self.next_run.set(self.next_run.get() + 1);
+                return Some(t);
+            }
+            q.push(t, &sh.injector); // let the ring run
+        }
+        self.next_run.set(0);
+        if let Some(t) = q.pop() {
+            return Some(t);
+        }
+        let t = sh.injector.pop().ok()?;
+        // Take a fair share of the rest into the ring.
+        let n = (sh.injector.len() / sh.slots.len()).min(super::queue::CAPACITY as usize / 2);
+        for _ in 0..n {
+            match sh.injector.pop() {
+                Ok(x) => q.push(x, &sh.injector),
+                Err(_) => break,
+            }
+        }
+        if n > 0 {
+            sh.notify_work();
+        }
+        Some(t)
+    }
+
+    fn run_task(&self, t: Task) {
+        if self.searching.replace(false) && self.shared.num_searching.fetch_sub(1, SeqCst) == 1 {
+            // We were the last searcher and found work: there may be more.
+            self.shared.notify_work();
+        }
+        let slot = self.slot();
+        slot.polls
+            .store(slot.polls.load(Relaxed).wrapping_add(1), Relaxed);
+        self.polling.set(true);
+        super::coop::reset();
+        t.run();
+        self.polling.set(false);
+    }
+
+    /// Fires due timers; their goroutines go to this worker's ring.
+    fn fire_timers(&self) -> bool {
+        let mut buf = self.expired.borrow_mut();
+        if !driver::fire_due(&mut buf) {
+            return false;
+        }
+        let n = buf.len();
+        for w in buf.drain(..) {
+            w.wake();
+        }
+        n > 0
+    }
+
+    fn search(&self) -> Option<Task> {
+        let sh = self.shared;
+        let n = sh.slots.len();
+        if !self.searching.get() {
+            let active = n - sh.num_idle.load(SeqCst);
+            if 2 * sh.num_searching.load(SeqCst) >= active.max(1) {
+                return None;
+            }
+            sh.num_searching.fetch_add(1, SeqCst);
+            self.searching.set(true);
+        }
+        let mine = &self.slot().queue;
+        for round in 0..SEARCH_ROUNDS {
+            let start = (self.rand() % n as u64) as usize;
+            for i in 0..n {
+                let v = (start + i) % n;
+                if v == self.index {
+                    continue;
+                }
+                let victim = &sh.slots[v];
+                if let Some(t) = mine.steal_from(&victim.queue) {
+                    return Some(t);
+                }
+                // A `next` task whose worker has not moved on for a whole round is
+                // stuck behind a long poll: take it (Go steals `runnext` likewise).
+                let polls = victim.polls.load(Relaxed);
+                let mut seen = self.seen_polls.borrow_mut();
+                if round > 0 && seen[v] == polls {
+                    if let Some(t) = victim.queue.take_next() {
+                        return Some(t);
+                    }
+                }
+                seen[v] = polls;
+            }
+            if let Ok(t) = sh.injector.pop() {
+                return Some(t);
+            }
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+        }
+        None
+    }
+
+    fn park(&self, main: Option<&MainWake>) {
+        let sh = self.shared;
+        if self.searching.replace(false) {
+            sh.num_searching.fetch_sub(1, SeqCst);
+        }
+        {
+            let mut idle = sh.lock_idle();
+            idle.in_list[self.index] = true;
+            idle.list.push(self.index);
+            sh.num_idle.fetch_add(1, SeqCst);
+        }
+        fence(SeqCst);
+        let ready = sh.has_work()
+            || sh.shutdown.load(SeqCst)
+            || main.is_some_and(|m| m.woken.load(SeqCst))
+            || driver::due();
+        let mut rescued = None;
+        if !ready {
+            let parker = &self.slot().parker;
+            let mut deadline = driver::claim_sleep(parker);
+            let timer_duty = deadline.is_some();
+            // Watch `next` slots: a task there is stranded if its worker stays in one
+            // poll. One parked worker (the watcher) wakes every WATCH_PERIOD to rescue
+            // such tasks, as Go's sysmon does; then nobody needs waking per placement.
+            let watching = self.any_next_elsewhere()
+                && sh
+                    .watcher
+                    .compare_exchange(false, true, SeqCst, SeqCst)
+                    .is_ok();
+            if watching {
+                let mut seen = self.seen_polls.borrow_mut();
+                for (i, s) in sh.slots.iter().enumerate() {
+                    seen[i] = s.polls.load(Relaxed);
+                }
+                let w = std::time::Instant::now() + WATCH_PERIOD;
+                deadline = Some(deadline.map_or(w, |d| d.min(w)));
+            }
+            parker.park(deadline);
+            if timer_duty {
+                driver::release_sleep(parker);
+            }
+            if watching {
+                sh.watcher.store(false, SeqCst);
+                rescued = self.rescue_stranded();
+            }
+        }
+        if let Some(t) = rescued {
+            // Run it next; our ring is empty, so this cannot overflow.
+            self.slot().queue.push(t, &sh.injector);
+        }
+        let mut idle = sh.lock_idle();
+        if idle.in_list[self.index] {
+            idle.in_list[self.index] = false;
+            let pos = idle.list.iter().position(|&i| i == self.index).unwrap();
+            idle.list.swap_remove(pos);
+            sh.num_idle.fetch_sub(1, SeqCst);
+        } else {
+            // `wake_one` picked us and counted us as searching.
+            self.searching.set(true);
+        }
+    }
+
+    fn any_next_elsewhere(&self) -> bool {
+        let sh = self.shared;
+        sh.slots
+            .iter()
+            .enumerate()
+            .any(|(i, s)| i != self.index && s.queue.has_next())
+    }
+
+    /// Takes a `next` task from a worker that has not finished a poll since we parked.
+    fn rescue_stranded(&self) -> Option<Task> {
+        let sh = self.shared;
+        let seen = self.seen_polls.borrow();
+        sh.slots.iter().enumerate().find_map(|(i, s)| {
+            (i != self.index && s.polls.load(Relaxed) == seen[i] && s.queue.has_next())
+                .then(|| s.queue.take_next())
+                .flatten()
+        })
+    }
+
+    /// Called when `block_on` leaves worker 0: hand its tasks to the others.
+    pub(crate) fn hand_off(&self) {
+        let sh = self.shared;
+        // Timers this thread armed may now rely on the other workers.
+        if driver::armed_without_sleeper() {
+            sh.wake_one(true);
+        }
+        if self.searching.replace(false) {
+            sh.num_searching.fetch_sub(1, SeqCst);
+        }
+        let q = &self.slot().queue;
+        let mut any = false;
+        while let Some(t) = q.take_next().or_else(|| q.pop()) {
+            let _ = sh.injector.push(t);
+            any = true;
+        }
+        if any {
+            sh.notify_work();
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The process-wide timer driver: one [`Wheel`] behind a mutex, driven by the
+//! workers of every goro runtime (there is no timer thread).
+//!
+//! - Arming publishes the earliest deadline in `next` (an atomic), so a worker can
+//!   check "is a timer due?" with one load and a clock read.
+//! - A parking worker becomes the *sleeper* if it would wake earlier than the current
+//!   one, and parks until the earliest deadline. Arming a timer earlier than the
+//!   sleeper's wake-up unparks the sleeper, which re-parks with the new deadline.
+//! - Arming from a thread that is not a worker (a foreign executor, a plain thread)
+//!   when no worker sleeps on the timers wakes a worker of the global runtime.
+//! - Running workers fire due timers every 61 ticks and when out of local work.
+
+use std::sync::atomic::{AtomicU64, Ordering::*};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use super::wheel::{Key, Wheel};
+use crate::runtime::park::Parker;
+
+struct Driver {
+    base: Instant,
+    wheel: Mutex<Wheel>,
+    /// Earliest slot tick in the wheel, `u64::MAX` when empty.
+    next: AtomicU64,
+    /// The worker parked until the earliest deadline, and that deadline's tick.
+    sleeper: Mutex<Option<(u64, Arc<Parker>)>>,
+}
+
+static DRIVER: LazyLock<Driver> = LazyLock::new(|| Driver {
+    base: Instant::now(),
+    wheel: Mutex::new(Wheel::new()),
+    next: AtomicU64::new(u64::MAX),
+    sleeper: Mutex::new(None),
+});
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The tick at or after `t` (a timer never fires before its deadline).
+pub(crate) fn tick_at_or_after(t: Instant) -> u64 {
+    let d = t.saturating_duration_since(DRIVER.base);
+    let ms = d.as_millis() as u64;
+    if Duration::from_millis(ms) < d {
+        ms + 1
+    } else {
+        ms
+    }
+}
+
+fn now_tick() -> u64 {
+    DRIVER.base.elapsed().as_millis() as u64
+}
+
+fn instant_of(tick: u64) -> Instant {
+    DRIVER.base + Duration::from_millis(tick)
+}
+
+fn publish(wheel: &Wheel) {
+    DRIVER
+        .next
+        .store(wheel.next_expiry().unwrap_or(u64::MAX), SeqCst);
+}
+
+/// Arms a timer for `deadline`, waking `waker` when it is due.
+pub(crate) fn insert(deadline: Instant, waker: &Waker) -> Key {
+    let when = tick_at_or_after(deadline);
+    let (key, earlier) = {
+        let mut w = lock(&DRIVER.wheel);
+        let key = w.insert(when, waker.clone());
+        let next = w.next_expiry().unwrap_or(u64::MAX);
+        let earlier = next < DRIVER.next.load(Relaxed);
+        if earlier {
+            DRIVER.next.store(next, SeqCst);
+        }
+        (key, earlier)
+    };
+    if earlier {
+        let s = lock(&DRIVER.sleeper);
+        match &*s {
+            Some((until, p)) if *until > when => p.unpark(),
+            Some(_) => {}
+            None => {
+                drop(s);
+                if !crate::runtime::worker::on_worker() {
+                    crate::runtime::wake_global_for_timers();
+                }
+            }
+        }
+    }
+    key
+}
+
+/// Re-points an armed timer at `waker`; false if it has fired (or was removed).
+pub(crate) fn set_waker(key: Key, waker: &Waker) -> bool {
+    lock(&DRIVER.wheel).set_waker(key, waker)
+}
+
+/// Disarms a timer (no-op if it fired).
+pub(crate) fn remove(key: Key) {
+    let w = {
+        let mut w = lock(&DRIVER.wheel);
+        let r = w.remove(key);
+        if r.is_some() && w.len() == 0 {
+            publish(&w);
+        }
+        r
+    };
+    drop(w); // drop the waker outside the lock
+}
+
+/// Armed timers in the process (a test hook: dropped timers must not linger).
+pub(crate) fn live() -> usize {
+    lock(&DRIVER.wheel).len()
+}
+
+/// Whether a timer is due now.
+pub(crate) fn due() -> bool {
+    let next = DRIVER.next.load(SeqCst);
+    next != u64::MAX && next <= now_tick()
+}
+
+/// Fires every due timer, moving their wakers to `out`; false if none was due.
+pub(crate) fn fire_due(out: &mut Vec<Waker>) -> bool {
+    if !due() {
+        return false;
+    }
+    let now = now_tick();
+    let mut w = lock(&DRIVER.wheel);
+    w.advance(now, out);
+    publish(&w);
+    !out.is_empty()
+}
+
+/// Called by a worker about to park: if a timer is armed and no sleeper wakes earlier,
+/// become the sleeper and return the instant to wake at.
+pub(crate) fn claim_sleep(parker: &Arc<Parker>) -> Option<Instant> {
+    let next = DRIVER.next.load(SeqCst);
+    if next == u64::MAX {
+        return None;
+    }
+    let mut s = lock(&DRIVER.sleeper);
+    match &*s {
+        Some((until, _)) if *until <= next => None,
+        _ => {
+            *s = Some((next, parker.clone()));
+            Some(instant_of(next))
+        }
+    }
+}
+
+/// Called by a worker that stops for good (runtime shutdown): if timers are armed
+/// and no worker sleeps on them, hand the duty to the global runtime's workers, so
+/// the other runtimes' timers keep firing.
+pub(crate) fn hand_over() {
+    if armed_without_sleeper() {
+        crate::runtime::wake_global_for_timers();
+    }
+}
+
+/// Whether timers are armed while no worker sleeps on them.
+pub(crate) fn armed_without_sleeper() -> bool {
+    DRIVER.next.load(SeqCst) != u64::MAX && lock(&DRIVER.sleeper).is_none()
+}
+
+/// Gives up the sleeper role after waking (if still ours).
+pub(crate) fn release_sleep(parker: &Arc<Parker>) {
+    let mut s = lock(&DRIVER.sleeper);
+    if s.as_ref().is_some_and(|(_, p)| Arc::ptr_eq(p, parker)) {
+        *s = None;
+    }
+}
