@@ -168,12 +168,10 @@ atomic_int!(
     /// let n = std::sync::Arc::new(Int64::new(0));
     /// goro::run(async {
     ///     let wg = goro::sync::WaitGroup::new();
-    ///     let handles: Vec<_> = (0..8)
-    ///         .map(|_| {
-    ///             let n = n.clone();
-    ///             wg.go(async move { n.add(1); })
-    ///         })
-    ///         .collect();
+    ///     for _ in 0..8 {
+    ///         let n = n.clone();
+    ///         wg.go(async move { n.add(1); });
+    ///     }
     ///     wg.wait().await;
     /// });
     /// assert_eq!(n.load(), 8);

@@ -10,9 +10,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-// NOTE: the tests keep their JoinHandles alive until the end: the temporary runtime
-// stub cancels a goroutine whose handle is dropped (the real runtime detaches it).
-
 fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
     struct Noop;
     impl std::task::Wake for Noop {

@@ -6,9 +6,6 @@ use goro::atomic::Int64;
 use goro::sync::WaitGroup;
 use std::sync::Arc;
 
-// NOTE: the tests keep their JoinHandles alive until the end: the temporary runtime
-// stub cancels a goroutine whose handle is dropped (the real runtime detaches it).
-
 #[test]
 fn wait_on_zero_returns_at_once() {
     run_within(5, async {

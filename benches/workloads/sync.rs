@@ -27,20 +27,16 @@ fn w6_goro(scale: f64) -> f64 {
         let start = Instant::now();
         let m = Arc::new(goro::sync::Mutex::new(0usize));
         let wg = goro::sync::WaitGroup::new();
-        // Handles are kept: the runtime stub cancels a goroutine whose handle is dropped.
-        let handles: Vec<_> = (0..g)
-            .map(|_| {
-                let m = m.clone();
-                wg.go(async move {
-                    for _ in 0..K {
-                        *m.lock().await += 1;
-                    }
-                })
-            })
-            .collect();
+        for _ in 0..g {
+            let m = m.clone();
+            wg.go(async move {
+                for _ in 0..K {
+                    *m.lock().await += 1;
+                }
+            });
+        }
         wg.wait().await;
         let figure = per_op(start, g);
-        drop(handles);
         assert_eq!(*m.lock().await, g * K, "W6 goro: wrong count");
         figure
     })

@@ -118,9 +118,6 @@ struct Inner<E> {
     err: Mutex<Option<E>>,
     cancel: Option<CancelFn>,
     limit: Mutex<Option<Arc<Semaphore>>>,
-    // TEMPORARY: the runtime stub cancels a goroutine whose JoinHandle is dropped (the
-    // real runtime detaches it), so the members' handles are kept until `wait`.
-    handles: Mutex<Vec<crate::JoinHandle<()>>>,
 }
 
 /// A group of goroutines whose first error is kept: Go's `errgroup.Group`.
@@ -165,7 +162,6 @@ where
                 err: Mutex::new(None),
                 cancel,
                 limit: Mutex::new(None),
-                handles: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -317,8 +313,8 @@ where
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let h = self.inner.wg.go(fut);
-        lock(&self.inner.handles).push(h);
+        // The handle is dropped: the goroutine is detached (the wait group tracks it).
+        drop(self.inner.wg.go(fut));
     }
 
     /// Waits for every member, cancels the group's context, and returns the first
@@ -334,7 +330,6 @@ where
     /// ```
     pub async fn wait(&self) -> Result<(), E> {
         self.inner.wg.wait().await;
-        lock(&self.inner.handles).clear();
         if let Some(c) = &self.inner.cancel {
             c.cancel();
         }

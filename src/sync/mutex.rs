@@ -415,14 +415,12 @@ impl RawMutex {
 /// goro::run(async {
 ///     let counter = Arc::new(Mutex::new(0));
 ///     let wg = goro::sync::WaitGroup::new();
-///     let handles: Vec<_> = (0..10)
-///         .map(|_| {
-///             let counter = counter.clone();
-///             wg.go(async move {
-///                 *counter.lock().await += 1;
-///             })
-///         })
-///         .collect();
+///     for _ in 0..10 {
+///         let counter = counter.clone();
+///         wg.go(async move {
+///             *counter.lock().await += 1;
+///         });
+///     }
 ///     wg.wait().await;
 ///     assert_eq!(*counter.lock().await, 10);
 /// });

@@ -72,15 +72,13 @@ impl State {
 /// goro::run(async {
 ///     let sem = Arc::new(Semaphore::new(3)); // at most 3 units in use
 ///     let wg = goro::sync::WaitGroup::new();
-///     let handles: Vec<_> = (0..10)
-///         .map(|_| {
-///             let sem = sem.clone();
-///             wg.go(async move {
-///                 let _permit = sem.acquire(1).await;
-///                 // at most 3 goroutines here at a time
-///             })
-///         })
-///         .collect();
+///     for _ in 0..10 {
+///         let sem = sem.clone();
+///         wg.go(async move {
+///             let _permit = sem.acquire(1).await;
+///             // at most 3 goroutines here at a time
+///         });
+///     }
 ///     wg.wait().await;
 ///     assert_eq!(sem.available(), 3);
 /// });

@@ -58,12 +58,11 @@ use super::shim::{Arc, AtomicIsize, AtomicUsize, Ordering::SeqCst};
 /// goro::run(async {
 ///     let wg = WaitGroup::new();
 ///     let sum = Arc::new(Int64::new(0));
-///     let mut handles = Vec::new();
 ///     for i in 1..=10 {
 ///         let sum = sum.clone();
-///         handles.push(wg.go(async move {
+///         wg.go(async move {
 ///             sum.add(i);
-///         }));
+///         });
 ///     }
 ///     wg.wait().await;
 ///     assert_eq!(sum.load(), 55);
@@ -173,7 +172,7 @@ impl WaitGroup {
     ///     let wg = goro::sync::WaitGroup::new();
     ///     wg.add(1);
     ///     let w = wg.clone();
-    ///     let _h = goro::go(async move { w.done() });
+    ///     goro::go(async move { w.done() });
     ///     wg.wait().await;
     ///     assert_eq!(wg.count(), 0);
     /// });
