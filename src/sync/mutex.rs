@@ -118,6 +118,9 @@ pub(crate) struct Waiter {
     registered: bool,
     /// Counted in the state's starver count.
     starver: bool,
+    /// A `_blocking` wait: spends no cooperative budget (its `block_on` loop on a
+    /// worker thread would otherwise spin on an exhausted budget forever).
+    pub(crate) blocking: bool,
     /// When it first registered (for the 1 ms starvation threshold).
     #[cfg(not(loom))]
     since: Option<std::time::Instant>,
@@ -250,7 +253,7 @@ impl RawMutex {
         if !w.registered {
             // Cooperative budget (goro's runtime): a goroutine whose lock is always
             // free would otherwise never yield its worker.
-            if crate::runtime::coop::poll_proceed(cx).is_pending() {
+            if !w.blocking && crate::runtime::coop::poll_proceed(cx).is_pending() {
                 return Poll::Pending;
             }
             if self.lock_fast() {
@@ -523,7 +526,9 @@ impl<T: ?Sized> Mutex<T> {
         if let Some(g) = self.try_lock() {
             return g;
         }
-        futures_lite::future::block_on(self.lock())
+        let mut fut = self.lock();
+        fut.waiter.blocking = true;
+        futures_lite::future::block_on(fut)
     }
 
     /// A mutable reference to the data (no locking: `&mut self` proves exclusivity).

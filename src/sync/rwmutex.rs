@@ -106,7 +106,10 @@ impl RawRw {
 
     /// Drives a read lock: `Ready` once this reader is active.
     fn poll_read(&self, r: &mut ReadWait, cx: &mut Context<'_>) -> Poll<()> {
-        if r.queued_gen.is_none() && crate::runtime::coop::poll_proceed(cx).is_pending() {
+        if r.queued_gen.is_none()
+            && !r.blocking
+            && crate::runtime::coop::poll_proceed(cx).is_pending()
+        {
             return Poll::Pending;
         }
         if r.queued_gen.is_none() && self.try_read() {
@@ -231,6 +234,8 @@ impl RawRw {
 struct ReadWait {
     listener: Option<EventListener>,
     queued_gen: Option<u64>,
+    /// `read_blocking`: spends no cooperative budget (see `mutex::Waiter`).
+    blocking: bool,
 }
 
 #[derive(Default)]
@@ -333,6 +338,7 @@ impl<T: ?Sized> RwMutex<T> {
             wait: ReadWait {
                 listener: None,
                 queued_gen: None,
+                blocking: false,
             },
             done: false,
         }
@@ -407,7 +413,9 @@ impl<T: ?Sized> RwMutex<T> {
     /// assert_eq!(*m.read_blocking(), 5);
     /// ```
     pub fn read_blocking(&self) -> RwMutexReadGuard<'_, T> {
-        futures_lite::future::block_on(self.read())
+        let mut fut = self.read();
+        fut.wait.blocking = true;
+        futures_lite::future::block_on(fut)
     }
 
     /// [`write`](RwMutex::write), blocking the calling thread (for plain threads).
@@ -418,7 +426,9 @@ impl<T: ?Sized> RwMutex<T> {
     /// assert_eq!(*m.read_blocking(), 6);
     /// ```
     pub fn write_blocking(&self) -> RwMutexWriteGuard<'_, T> {
-        futures_lite::future::block_on(self.write())
+        let mut fut = self.write();
+        fut.wait.mutex.blocking = true;
+        futures_lite::future::block_on(fut)
     }
 
     /// A mutable reference to the data (no locking: `&mut self` proves exclusivity).

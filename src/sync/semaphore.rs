@@ -138,6 +138,7 @@ impl Semaphore {
             node: None,
             listener: None,
             done: false,
+            blocking: false,
         }
     }
 
@@ -188,7 +189,9 @@ impl Semaphore {
     /// drop(p);
     /// ```
     pub fn acquire_blocking(&self, n: usize) -> SemaphorePermit<'_> {
-        futures_lite::future::block_on(self.acquire(n))
+        let mut fut = self.acquire(n);
+        fut.blocking = true;
+        futures_lite::future::block_on(fut)
     }
 
     /// Returns `n` permits (Go's `Release`), e.g. ones whose guard was
@@ -262,6 +265,8 @@ pub struct Acquire<'a> {
     node: Option<Arc<Node>>,
     listener: Option<EventListener>,
     done: bool,
+    /// `acquire_blocking`: spends no cooperative budget (see `mutex::Waiter`).
+    blocking: bool,
 }
 
 impl<'a> Future for Acquire<'a> {
@@ -270,7 +275,10 @@ impl<'a> Future for Acquire<'a> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
         let this = &mut *self;
         assert!(!this.done, "Acquire polled after completion");
-        if this.node.is_none() && crate::runtime::coop::poll_proceed(cx).is_pending() {
+        if this.node.is_none()
+            && !this.blocking
+            && crate::runtime::coop::poll_proceed(cx).is_pending()
+        {
             return Poll::Pending;
         }
         let node = match &this.node {

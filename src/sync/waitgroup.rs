@@ -182,6 +182,7 @@ impl WaitGroup {
             inner: &self.inner,
             generation: None,
             listener: None,
+            blocking: false,
         }
     }
 
@@ -199,7 +200,9 @@ impl WaitGroup {
     /// wg.wait_blocking();
     /// ```
     pub fn wait_blocking(&self) {
-        futures_lite::future::block_on(self.wait())
+        let mut fut = self.wait();
+        fut.blocking = true;
+        futures_lite::future::block_on(fut)
     }
 
     /// Go 1.25's `WaitGroup.Go`: `add(1)`, spawn `fut` as a goroutine with
@@ -268,6 +271,9 @@ pub struct Wait<'a> {
     /// The generation seen when the wait started (once the counter was found non-zero).
     generation: Option<usize>,
     listener: Option<EventListener>,
+    /// `wait_blocking`: spends no cooperative budget (its `block_on` loop on a worker
+    /// thread would otherwise spin on an exhausted budget forever).
+    blocking: bool,
 }
 
 impl Wait<'_> {
@@ -289,6 +295,11 @@ impl Future for Wait<'_> {
         let generation = match this.generation {
             Some(g) => g,
             None => {
+                // Cooperative budget (goro's runtime): a loop of waits that are always
+                // ready would otherwise never yield its worker.
+                if !this.blocking && crate::runtime::coop::poll_proceed(cx).is_pending() {
+                    return Poll::Pending;
+                }
                 let g = this.inner.generation.load(SeqCst);
                 if this.inner.count.load(SeqCst) == 0 {
                     return Poll::Ready(());
