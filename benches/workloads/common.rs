@@ -38,8 +38,10 @@ pub fn tokio_rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Runs `f` on an async-executor with `workers()` threads (smol's usual set-up:
-/// `workers() - 1` helper threads plus the calling thread in `block_on`).
+/// Runs `f` on an async-executor with `workers()` threads, smol's usual set-up:
+/// `workers() - 1` helper threads plus the calling thread, each in
+/// `async_io::block_on` (what `smol::block_on` is), so an idle thread waits in the
+/// reactor itself. Callers run their main future with `async_io::block_on` too.
 pub fn smol_run<T>(f: impl FnOnce(&'static async_executor::Executor<'static>) -> T) -> T {
     use std::sync::atomic::{AtomicBool, Ordering};
     let ex: &'static async_executor::Executor<'static> =
@@ -49,9 +51,7 @@ pub fn smol_run<T>(f: impl FnOnce(&'static async_executor::Executor<'static>) ->
     let threads: Vec<_> = (1..workers())
         .map(|_| {
             let rx = rx.clone();
-            std::thread::spawn(move || {
-                futures_lite::future::block_on(ex.run(async { rx.recv().await.ok() }))
-            })
+            std::thread::spawn(move || async_io::block_on(ex.run(async { rx.recv().await.ok() })))
         })
         .collect();
     let out = f(ex);

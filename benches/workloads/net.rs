@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::common::{scaled, workers, Workload};
+use super::common::{scaled, Workload};
 
 const C: usize = 100;
 const SIZE: usize = 64;
@@ -194,28 +194,6 @@ fn tokio_echo(scale: f64) -> f64 {
 
 // ---------------------------------------------------------------------------- smol
 
-/// smol's own set-up for I/O: every executor thread runs `async_io::block_on` (what
-/// `smol::block_on` is), so an idle thread waits in the reactor (epoll) itself instead
-/// of leaving it to async-io's fallback thread. `workers() - 1` helpers plus the
-/// calling thread, as `common::smol_run`.
-fn smol_io_run<T>(f: impl FnOnce(&'static async_executor::Executor<'static>) -> T) -> T {
-    let ex: &'static async_executor::Executor<'static> =
-        Box::leak(Box::new(async_executor::Executor::new()));
-    let (tx, rx) = async_channel::bounded::<()>(1);
-    let threads: Vec<_> = (1..workers())
-        .map(|_| {
-            let rx = rx.clone();
-            std::thread::spawn(move || async_io::block_on(ex.run(async { rx.recv().await.ok() })))
-        })
-        .collect();
-    let out = f(ex);
-    drop(tx);
-    for t in threads {
-        t.join().unwrap();
-    }
-    out
-}
-
 fn smol_echo(scale: f64) -> f64 {
     use async_io::Async;
     use futures_lite::{AsyncReadExt, AsyncWriteExt};
@@ -223,7 +201,7 @@ fn smol_echo(scale: f64) -> f64 {
 
     let rounds = scaled(10_000, scale);
     let _watchdog = Watchdog::new("smol", rounds);
-    smol_io_run(|ex| {
+    super::common::smol_run(|ex| {
         async_io::block_on(ex.run(async move {
             let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).expect("W10: bind");
             let addr = listener.get_ref().local_addr().unwrap();

@@ -72,7 +72,7 @@ fn w1_smol(scale: f64) -> f64 {
     let counter = Arc::new(AtomicUsize::new(0));
     let c = counter.clone();
     let t = smol_run(|ex| {
-        futures_lite::future::block_on(ex.run(async move {
+        async_io::block_on(ex.run(async move {
             let start = Instant::now();
             let left = Arc::new((AtomicUsize::new(n), event_listener::Event::new()));
             for _ in 0..n {

@@ -189,6 +189,9 @@ pub(crate) struct Chan<T> {
     pub(crate) cap: usize,
     pub(crate) senders: AtomicUsize,
     pub(crate) receivers: AtomicUsize,
+    /// A timer channel's (`time::after`) armed timer key + 1, 0 if none: disarmed
+    /// when the last receiver goes, so a dropped `after` holds no timer.
+    pub(crate) timer: std::sync::atomic::AtomicU64,
 }
 
 impl<T> Chan<T> {
@@ -203,6 +206,7 @@ impl<T> Chan<T> {
             cap,
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
+            timer: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -228,6 +232,10 @@ impl<T> Chan<T> {
     /// The last receiver is gone: close, and drop the buffered values (nobody can
     /// receive them), outside the lock.
     pub(crate) fn disconnect_receivers(&self) {
+        let key = self.timer.swap(0, std::sync::atomic::Ordering::AcqRel);
+        if key != 0 {
+            crate::time::driver::remove(key - 1);
+        }
         let mut g = self.lock();
         let wakers = g.close();
         let buf = std::mem::take(&mut g.buf);
@@ -240,6 +248,27 @@ impl<T> Chan<T> {
 
     pub(crate) fn len(&self) -> usize {
         self.lock().buf.len()
+    }
+
+    /// Sends without a `Sender` handle (a timer channel's timer); `false` if the
+    /// buffer was full or the channel closed (the value is dropped: a missed tick).
+    pub(crate) fn offer(&self, v: T) -> bool {
+        let mut g = self.lock();
+        match g.try_send(v, self.cap, std::ptr::null()) {
+            SendStep::Sent(w) => {
+                drop(g);
+                wake(w);
+                true
+            }
+            SendStep::Full(_) | SendStep::Closed(_) => false,
+        }
+    }
+
+    /// Takes a buffered value without a `Receiver` (a timer's `stop`/`reset`
+    /// discarding a stale tick).
+    pub(crate) fn drain(&self) {
+        let stale = std::mem::take(&mut self.lock().buf);
+        drop(stale);
     }
 
     pub(crate) fn is_closed(&self) -> bool {

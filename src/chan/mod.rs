@@ -63,7 +63,7 @@
 //! types.
 
 mod errors;
-mod hchan;
+pub(crate) mod hchan;
 mod op;
 pub(crate) mod sync;
 pub(crate) mod waiter;
@@ -98,6 +98,20 @@ pub fn chan<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     let c = Arc::new(Chan::new(cap));
     (
         Sender { chan: c.clone() },
+        Receiver {
+            chan: c,
+            stream: None,
+        },
+    )
+}
+
+/// A channel with no `Sender` handle, fed by a timer (`time::after`, `Timer`,
+/// `Ticker`): its one sender count belongs to the timer, so it never closes from
+/// the sending side, as Go's timer channels never do.
+pub(crate) fn timer_chan<T>(cap: usize) -> (Arc<Chan<T>>, Receiver<T>) {
+    let c = Arc::new(Chan::new(cap));
+    (
+        c.clone(),
         Receiver {
             chan: c,
             stream: None,
@@ -407,6 +421,25 @@ impl<T> Drop for Sender<T> {
         if self.chan.senders.fetch_sub(1, COUNT_ORD) == 1 {
             self.chan.close();
         }
+    }
+}
+
+/// Awaiting a `Receiver` receives one value, consuming the receiver: Go's
+/// `<-time.After(d)`.
+///
+/// ```
+/// use std::time::Duration;
+/// goro::run(async {
+///     let at = goro::time::after(Duration::from_millis(1)).await;
+///     assert!(at.is_some());
+/// });
+/// ```
+impl<T> std::future::IntoFuture for Receiver<T> {
+    type Output = Option<T>;
+    type IntoFuture = OwnedRecv<T>;
+
+    fn into_future(self) -> OwnedRecv<T> {
+        self.into_recv()
     }
 }
 

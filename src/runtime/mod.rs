@@ -132,8 +132,7 @@ where
             async_task::WithInfo(worker::schedule),
         )
     };
-    shared.goroutine_started();
-    runnable.schedule();
+    shared.submit_new(runnable);
     JoinHandle::new(task)
 }
 
@@ -195,6 +194,24 @@ pub fn num_goroutines() -> usize {
     }
 }
 
+/// The number of worker threads of the current runtime (the global one's outside any
+/// runtime): Go's `runtime.GOMAXPROCS(0)`.
+///
+/// ```
+/// let n = goro::Runtime::builder().workers(3).build().block_on(async {
+///     goro::runtime::gomaxprocs()
+/// });
+/// assert_eq!(n, 3);
+/// ```
+pub fn gomaxprocs() -> usize {
+    match worker::current() {
+        Some(s) => s.slots.len(),
+        None => GLOBAL
+            .get()
+            .map_or_else(gomaxprocs_default, |rt| rt.shared.slots.len()),
+    }
+}
+
 /// A goroutine runtime: worker threads with their run queues.
 ///
 /// Most programs use [`run`]; build one explicitly to choose the number of workers,
@@ -240,7 +257,7 @@ impl Default for Builder {
 
 /// GOMAXPROCS: the environment variable if it is a positive integer, else the number
 /// of available cores.
-fn gomaxprocs() -> usize {
+fn gomaxprocs_default() -> usize {
     std::env::var("GOMAXPROCS")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
@@ -317,7 +334,7 @@ impl Builder {
     }
 
     fn build_inner(self, all_threads: bool) -> Runtime {
-        let n = self.workers.unwrap_or_else(gomaxprocs);
+        let n = self.workers.unwrap_or_else(gomaxprocs_default);
         let shared = Shared::get(n, self.panic_abort);
         let first = if all_threads || n == 1 { 0 } else { 1 };
         let threads = (first..n)

@@ -21,6 +21,9 @@ pub(crate) struct Parker {
     state: AtomicU8,
     lock: Mutex<()>,
     cvar: Condvar,
+    /// The waker of [`park_in_reactor`](Parker::park_in_reactor) while it waits.
+    #[cfg(all(feature = "net", not(loom)))]
+    waker: Mutex<Option<std::task::Waker>>,
 }
 
 impl Parker {
@@ -29,10 +32,13 @@ impl Parker {
             state: AtomicU8::new(EMPTY),
             lock: Mutex::new(()),
             cvar: Condvar::new(),
+            #[cfg(all(feature = "net", not(loom)))]
+            waker: Mutex::new(None),
         }
     }
 
     /// Blocks until [`unpark`](Self::unpark) or `deadline` (if any).
+    #[cfg_attr(all(feature = "net", not(loom), not(test)), allow(dead_code))]
     pub(crate) fn park(&self, deadline: Option<Instant>) {
         if self
             .state
@@ -77,9 +83,56 @@ impl Parker {
         }
     }
 
+    /// Like [`park`](Self::park), but while waiting this thread drives async-io's
+    /// reactor if no other thread does (async-io's `block_on`), so I/O readiness
+    /// wakes goroutines from a goro worker without a hop through async-io's thread.
+    #[cfg(all(feature = "net", not(loom)))]
+    pub(crate) fn park_in_reactor(&self, deadline: Option<Instant>) {
+        use std::task::Poll;
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        let wait = futures_lite::future::poll_fn(|cx| {
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return Poll::Ready(());
+            }
+            *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+            match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
+                Err(NOTIFIED) => {
+                    self.state.store(EMPTY, SeqCst);
+                    Poll::Ready(())
+                }
+                _ => Poll::Pending, // PARKED (now or from an earlier poll)
+            }
+        });
+        match deadline {
+            None => async_io::block_on(wait),
+            Some(d) => async_io::block_on(futures_lite::future::or(wait, async {
+                async_io::Timer::at(d).await;
+            })),
+        }
+        // Timed out (or done): leave PARKED; a racing notification is consumed.
+        let _ = self.state.compare_exchange(PARKED, EMPTY, SeqCst, SeqCst);
+        let _ = self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst);
+        self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
     /// Wakes the parked thread, or makes its next `park` return at once.
     pub(crate) fn unpark(&self) {
         if self.state.swap(NOTIFIED, SeqCst) == PARKED {
+            #[cfg(all(feature = "net", not(loom)))]
+            if let Some(w) = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                w.wake();
+                return;
+            }
             // Taking the lock orders us after the parker's wait began.
             drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
             self.cvar.notify_one();

@@ -82,8 +82,11 @@ impl Local {
     }
 
     /// Owner only: pushes to the back; on overflow moves half the ring and `t` to the
-    /// injector in one go (Go's `runqputslow`).
-    pub(crate) fn push(&self, t: Task, injector: &ConcurrentQueue<Task>) {
+    /// injector in one go (Go's `runqputslow`). Returns whether other workers should
+    /// be told: the ring was empty (new stealable work) or work went to the injector.
+    /// Pushing onto a non-empty ring needs no wake-up: the work already there was
+    /// announced, and a worker about to park re-checks every ring.
+    pub(crate) fn push(&self, t: Task, injector: &ConcurrentQueue<Task>) -> bool {
         let p = into_ptr(t);
         loop {
             let h = self.head.load(Acquire);
@@ -91,7 +94,7 @@ impl Local {
             if tl.wrapping_sub(h) < CAPACITY {
                 self.slot(tl).store(p, Relaxed);
                 self.tail.store(tl.wrapping_add(1), Release);
-                return;
+                return tl == h;
             }
             // Full: claim the older half, then hand it over with `t`.
             let n = CAPACITY / 2;
@@ -109,7 +112,7 @@ impl Local {
                 // `p` is the task we were given.
                 let _ = injector.push(unsafe { from_ptr(q) });
             }
-            return;
+            return true;
         }
     }
 

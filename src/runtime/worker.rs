@@ -21,8 +21,8 @@
 //! # Invariants (no lost wake-up, no thundering herd)
 //!
 //! - At most about half the active workers search at once (Go's rule).
-//! - Whoever makes work stealable (pushes to a ring or to the injector) then calls
-//!   [`Shared::notify_work`]: after a `SeqCst` fence it wakes one parked worker, and
+//! - Whoever makes work stealable (pushes onto an empty ring, or to the injector)
+//!   then calls [`Shared::notify_work`]: after a `SeqCst` fence it wakes one parked worker, and
 //!   only if no worker is searching. The woken worker is counted as searching on its
 //!   behalf, so a burst of pushes wakes one worker, which wakes the next only when it
 //!   finds work and stops searching (Go's `wakep` / `resetspinning`).
@@ -297,11 +297,21 @@ impl Shared {
             .flatten()
     }
 
-    pub(crate) fn goroutine_started(&self) {
-        match self.my_counts() {
-            // Only this thread writes its own counter: no contended read-modify-write.
-            Some(c) => c.spawned.store(c.spawned.load(Relaxed) + 1, Release),
-            None => drop(self.foreign_spawned.fetch_add(1, Release)),
+    /// Counts and schedules a newly spawned goroutine, with one thread-local lookup.
+    pub(crate) fn submit_new(&'static self, task: Task) {
+        let mut task = Some(task);
+        let _ = WORKER.try_with(|w| {
+            if let Some(w) = &*w.borrow() {
+                if std::ptr::eq(w.shared, self) {
+                    let c = &self.slots[w.index].counts.0;
+                    c.spawned.store(c.spawned.load(Relaxed) + 1, Release);
+                    w.schedule_local(task.take().unwrap(), false);
+                }
+            }
+        });
+        if let Some(task) = task {
+            self.foreign_spawned.fetch_add(1, Release);
+            self.schedule_remote(task);
         }
     }
 
@@ -391,6 +401,8 @@ pub(crate) struct Worker {
     pub(crate) shared: &'static Shared,
     pub(crate) index: usize,
     polling: Cell<bool>,
+    /// Parked (possibly driving the I/O reactor).
+    in_park: Cell<bool>,
     searching: Cell<bool>,
     tick: Cell<u32>,
     next_run: Cell<u32>,
@@ -406,6 +418,7 @@ impl Worker {
             shared,
             index,
             polling: Cell::new(false),
+            in_park: Cell::new(false),
             searching: Cell::new(false),
             tick: Cell::new(0),
             next_run: Cell::new(0),
@@ -431,12 +444,18 @@ impl Worker {
 
     fn schedule_local(&self, task: Task, yielded: bool) {
         let q = &self.slot().queue;
-        if yielded || !self.polling.get() {
+        if self.in_park.get() {
+            // Woken by the reactor this thread drives while parked: run it here.
             q.push(task, &self.shared.injector);
-            self.shared.notify_work();
+            self.slot().parker.unpark();
+        } else if yielded || !self.polling.get() {
+            if q.push(task, &self.shared.injector) {
+                self.shared.notify_work();
+            }
         } else if let Some(old) = q.put_next(task) {
-            q.push(old, &self.shared.injector);
-            self.shared.notify_work();
+            if q.push(old, &self.shared.injector) {
+                self.shared.notify_work();
+            }
         } else if !self.shared.watcher.load(Relaxed) && self.shared.num_idle.load(Relaxed) > 0 {
             // Nobody watches `next` slots: wake a worker to do so (see `park`).
             self.shared.wake_one(false);
@@ -521,7 +540,9 @@ impl Worker {
                 self.next_run.set(self.next_run.get() + 1);
                 return Some(t);
             }
-            q.push(t, &sh.injector); // let the ring run
+            if q.push(t, &sh.injector) {
+                sh.notify_work(); // (overflowed to the injector)
+            }
         }
         self.next_run.set(0);
         if let Some(t) = q.pop() {
@@ -532,7 +553,9 @@ impl Worker {
         let n = (sh.injector.len() / sh.slots.len()).min(super::queue::CAPACITY as usize / 2);
         for _ in 0..n {
             match sh.injector.pop() {
-                Ok(x) => q.push(x, &sh.injector),
+                Ok(x) => {
+                    q.push(x, &sh.injector);
+                }
                 Err(_) => break,
             }
         }
@@ -650,7 +673,12 @@ impl Worker {
                 let w = std::time::Instant::now() + WATCH_PERIOD;
                 deadline = Some(deadline.map_or(w, |d| d.min(w)));
             }
+            self.in_park.set(true);
+            #[cfg(feature = "net")]
+            parker.park_in_reactor(deadline);
+            #[cfg(not(feature = "net"))]
             parker.park(deadline);
+            self.in_park.set(false);
             if timer_duty {
                 driver::release_sleep(parker);
             }

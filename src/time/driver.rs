@@ -97,8 +97,8 @@ pub(crate) fn set_waker(key: Key, waker: &Waker) -> bool {
     lock(&DRIVER.wheel).set_waker(key, waker)
 }
 
-/// Disarms a timer (no-op if it fired).
-pub(crate) fn remove(key: Key) {
+/// Disarms a timer; returns whether it was still armed (false if it fired).
+pub(crate) fn remove(key: Key) -> bool {
     let w = {
         let mut w = lock(&DRIVER.wheel);
         let r = w.remove(key);
@@ -107,7 +107,9 @@ pub(crate) fn remove(key: Key) {
         }
         r
     };
+    let armed = w.is_some();
     drop(w); // drop the waker outside the lock
+    armed
 }
 
 /// Armed timers in the process (a test hook: dropped timers must not linger).

@@ -1,7 +1,10 @@
-//! Time: sleeping (Go's `time.Sleep`), with timers driven by goro's workers.
+//! Time: sleeping, timer channels and timeouts (Go's `time` package), with timers
+//! driven by goro's workers.
 //!
 //! Go's `time` package mirrored here: [`sleep`] and [`sleep_until`] park the calling
-//! goroutine until a deadline. Timers live in one process-wide hierarchical timing
+//! goroutine until a deadline (`time.Sleep`); [`after`] (`time.After`), [`Timer`]
+//! and [`Ticker`] deliver instants on channels usable in `select!`; [`timeout`]
+//! bounds any future. Timers live in one process-wide hierarchical timing
 //! wheel (1 ms ticks; O(1) arm and disarm, no allocation per timer once warm), driven
 //! by the workers of every goro runtime: an idle worker parks until the next deadline,
 //! a busy one fires due timers between goroutines. There is no timer thread.
@@ -11,10 +14,18 @@
 //! fires within about 1 ms of its deadline (the tick) plus the OS's wake-up latency.
 //!
 //! Differences from Go: durations are [`std::time::Duration`] and instants are
-//! [`std::time::Instant`]; a sleep is a future, so it only waits when awaited.
+//! [`std::time::Instant`]; a sleep is a future, so it only waits when awaited;
+//! `Timer` and `Ticker` are disarmed when dropped (Go's are garbage collected);
+//! `Timer::stop`/`reset` and `Ticker::stop`/`reset` follow Go 1.23: no stale value
+//! can be received after they return.
 
 pub(crate) mod driver;
+mod timeout;
+mod timer;
 mod wheel;
+
+pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+pub use timer::{after, tick, Ticker, Timer};
 
 use std::future::Future;
 use std::pin::Pin;

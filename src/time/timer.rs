@@ -1,0 +1,393 @@
+//! Timer channels: `after`, `Timer` and `Ticker` (Go's `time.After`, `time.Timer`,
+//! `time.Ticker`).
+//!
+//! Each is a goro channel of capacity 1 with no `Sender` handle, fed by a timer in
+//! the wheel whose waker sends the current instant into it ("offers": a full buffer
+//! drops the tick, so a slow reader gets dropped ticks, not a backlog, as in Go).
+//! The channel never closes from the sending side, so a second receive after the
+//! one value waits forever, as on Go's timer channels. A timer is disarmed when its
+//! owner goes: the last receiver of an `after` channel, or the `Timer`/`Ticker`
+//! value, so abandoned timeouts hold nothing in the wheel.
+//!
+//! Go 1.23 semantics for `stop` and `reset`: once they return, no value from the old
+//! timer can be received (a buffered stale value is discarded).
+
+use std::ops::Deref;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Wake, Waker};
+use std::time::{Duration, Instant};
+
+use super::driver;
+use crate::chan::hchan::Chan;
+use crate::chan::{timer_chan, Receiver};
+
+/// Fires once: sends the instant into the channel.
+struct Once {
+    chan: Arc<Chan<Instant>>,
+}
+
+impl Wake for Once {
+    fn wake(self: Arc<Self>) {
+        self.chan
+            .timer
+            .store(0, std::sync::atomic::Ordering::Release);
+        self.chan.offer(Instant::now());
+    }
+}
+
+/// Returns a channel that receives the current instant once `d` has elapsed: Go's
+/// `time.After`. Use it as a `select!` branch for a timeout; dropping the receiver
+/// before it fires disarms the timer at once.
+///
+/// ```
+/// use std::time::Duration;
+/// goro::run(async {
+///     let (_tx, rx) = goro::chan::<u32>(0);
+///     let timed_out = goro::select! {
+///         _ = rx.recv() => false,
+///         _ = goro::time::after(Duration::from_millis(5)) => true,
+///     };
+///     assert!(timed_out);
+/// });
+/// ```
+pub fn after(d: Duration) -> Receiver<Instant> {
+    after_at(
+        Instant::now()
+            .checked_add(d)
+            .unwrap_or_else(super::far_future),
+    )
+}
+
+fn after_at(deadline: Instant) -> Receiver<Instant> {
+    let (chan, rx) = timer_chan(1);
+    let waker = Waker::from(Arc::new(Once { chan: chan.clone() }));
+    let key = driver::insert(deadline, &waker);
+    // (If it already fired, `Once::wake` has run and the store below is harmless:
+    // removing a fired key is a no-op.)
+    chan.timer
+        .store(key + 1, std::sync::atomic::Ordering::Release);
+    rx
+}
+
+/// A single event at a deadline, with a channel: Go's `time.Timer`.
+///
+/// Receive from it (it derefs to its [`Receiver`]) to wait for the event. Dropping
+/// the `Timer` disarms it.
+///
+/// ```
+/// use std::time::Duration;
+/// goro::run(async {
+///     let t = goro::time::Timer::new(Duration::from_millis(2));
+///     let fired_at = t.recv().await.unwrap();
+///     assert!(!t.stop(), "already fired");
+///     assert!(t.reset(Duration::from_millis(1)) == false);
+///     assert!(t.recv().await.unwrap() > fired_at);
+/// });
+/// ```
+#[derive(Debug)]
+pub struct Timer {
+    rx: Receiver<Instant>,
+    state: Arc<TimerState>,
+}
+
+struct TimerState {
+    chan: Arc<Chan<Instant>>,
+    /// The armed timer, if any.
+    key: Mutex<Option<u64>>,
+}
+
+impl std::fmt::Debug for TimerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TimerState")
+    }
+}
+
+struct TimerFire {
+    state: Arc<TimerState>,
+}
+
+impl Wake for TimerFire {
+    fn wake(self: Arc<Self>) {
+        let mut key = lock(&self.state.key);
+        // Fired: no longer armed. Send under the lock so `stop` and `reset`, which
+        // drain under it, never leave a value from the old deadline behind.
+        *key = None;
+        self.state.chan.offer(Instant::now());
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Timer {
+    /// A timer that sends the current instant on its channel after `d`: Go's
+    /// `time.NewTimer`.
+    ///
+    /// ```
+    /// let t = goro::time::Timer::new(std::time::Duration::from_secs(60));
+    /// assert!(t.stop());
+    /// ```
+    pub fn new(d: Duration) -> Timer {
+        let (chan, rx) = timer_chan(1);
+        let state = Arc::new(TimerState {
+            chan,
+            key: Mutex::new(None),
+        });
+        let t = Timer { rx, state };
+        t.arm(
+            Instant::now()
+                .checked_add(d)
+                .unwrap_or_else(super::far_future),
+        );
+        t
+    }
+
+    fn arm(&self, deadline: Instant) {
+        let waker = Waker::from(Arc::new(TimerFire {
+            state: self.state.clone(),
+        }));
+        let mut key = lock(&self.state.key);
+        *key = Some(driver::insert(deadline, &waker));
+    }
+
+    /// Disarms the timer and discards a value it sent that nobody received. Returns
+    /// `true` if the call stopped the timer, `false` if it had already fired or been
+    /// stopped (Go's `Timer.Stop`).
+    ///
+    /// ```
+    /// let t = goro::time::Timer::new(std::time::Duration::from_secs(60));
+    /// assert!(t.stop());
+    /// assert!(!t.stop());
+    /// ```
+    pub fn stop(&self) -> bool {
+        let mut key = lock(&self.state.key);
+        let was_armed = key.take().is_some_and(driver::remove);
+        self.state.chan.drain();
+        was_armed
+    }
+
+    /// Re-arms the timer to fire after `d`, discarding a value from before. Returns
+    /// `true` if the timer had been active (Go's `Timer.Reset`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// goro::run(async {
+    ///     let t = goro::time::Timer::new(Duration::from_secs(60));
+    ///     assert!(t.reset(Duration::from_millis(1)));
+    ///     t.recv().await;
+    /// });
+    /// ```
+    pub fn reset(&self, d: Duration) -> bool {
+        let was_armed = self.stop();
+        self.arm(
+            Instant::now()
+                .checked_add(d)
+                .unwrap_or_else(super::far_future),
+        );
+        was_armed
+    }
+
+    /// The timer's channel (Go's `t.C`); the `Timer` also derefs to it.
+    ///
+    /// ```
+    /// let t = goro::time::Timer::new(std::time::Duration::from_secs(1));
+    /// assert_eq!(t.c().cap(), 1);
+    /// ```
+    pub fn c(&self) -> &Receiver<Instant> {
+        &self.rx
+    }
+}
+
+impl Deref for Timer {
+    type Target = Receiver<Instant>;
+    fn deref(&self) -> &Receiver<Instant> {
+        &self.rx
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let Some(k) = lock(&self.state.key).take() {
+            driver::remove(k);
+        }
+    }
+}
+
+/// Delivers the instant on its channel every period: Go's `time.Ticker`. A slow
+/// reader gets dropped ticks, not a backlog. Dropping the `Ticker` stops it.
+///
+/// ```
+/// use std::time::Duration;
+/// goro::run(async {
+///     let ticker = goro::time::tick(Duration::from_millis(1));
+///     for _ in 0..3 {
+///         ticker.recv().await.unwrap();
+///     }
+///     ticker.stop();
+/// });
+/// ```
+#[derive(Debug)]
+pub struct Ticker {
+    rx: Receiver<Instant>,
+    state: Arc<TickState>,
+}
+
+struct TickState {
+    chan: Arc<Chan<Instant>>,
+    inner: Mutex<Tick>,
+}
+
+impl std::fmt::Debug for TickState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TickState")
+    }
+}
+
+struct Tick {
+    period: Duration,
+    next: Instant,
+    key: Option<u64>,
+    stopped: bool,
+}
+
+impl Wake for TickState {
+    fn wake(self: Arc<Self>) {
+        let mut t = lock(&self.inner);
+        if t.stopped {
+            return;
+        }
+        let now = Instant::now();
+        self.chan.offer(now); // full: the reader is slow, drop this tick
+                              // Next tick on the period grid, skipping the ones already missed.
+        let period = t.period;
+        while t.next <= now {
+            t.next += period;
+        }
+        let next = t.next;
+        let waker = Waker::from(self.clone());
+        t.key = Some(driver::insert(next, &waker));
+    }
+}
+
+/// A [`Ticker`] with period `d` (Go's `time.NewTicker`; `time.Tick` too).
+///
+/// # Panics
+/// If `d` is zero, as Go's `NewTicker` panics on a non-positive interval.
+///
+/// ```
+/// let t = goro::time::tick(std::time::Duration::from_millis(10));
+/// t.stop();
+/// ```
+pub fn tick(d: Duration) -> Ticker {
+    Ticker::new(d)
+}
+
+impl Ticker {
+    /// A ticker with period `d`; the first tick comes after `d`.
+    ///
+    /// # Panics
+    /// If `d` is zero.
+    ///
+    /// ```
+    /// let t = goro::time::Ticker::new(std::time::Duration::from_millis(10));
+    /// drop(t); // stops it
+    /// ```
+    pub fn new(d: Duration) -> Ticker {
+        assert!(!d.is_zero(), "non-positive interval for goro::time::Ticker");
+        let (chan, rx) = timer_chan(1);
+        let state = Arc::new(TickState {
+            chan,
+            inner: Mutex::new(Tick {
+                period: d,
+                next: Instant::now(),
+                key: None,
+                stopped: true,
+            }),
+        });
+        let t = Ticker { rx, state };
+        t.reset(d);
+        t
+    }
+
+    /// Waits for the next tick and returns its instant (`None` never happens while
+    /// the ticker lives; a stopped ticker's `recv` waits forever, as in Go).
+    ///
+    /// ```
+    /// goro::run(async {
+    ///     let t = goro::time::tick(std::time::Duration::from_millis(1));
+    ///     assert!(t.recv().await.is_some());
+    /// });
+    /// ```
+    pub fn recv(&self) -> crate::chan::RecvFuture<'_, Instant> {
+        self.rx.recv()
+    }
+
+    /// Stops the ticker; no tick is delivered after it returns (a pending one is
+    /// discarded).
+    ///
+    /// ```
+    /// let t = goro::time::tick(std::time::Duration::from_millis(1));
+    /// t.stop();
+    /// assert!(t.try_recv().is_err());
+    /// ```
+    pub fn stop(&self) {
+        let mut t = lock(&self.state.inner);
+        t.stopped = true;
+        if let Some(k) = t.key.take() {
+            driver::remove(k);
+        }
+        self.state.chan.drain();
+    }
+
+    /// Changes the period to `d` and restarts: the next tick comes after `d`.
+    ///
+    /// # Panics
+    /// If `d` is zero.
+    ///
+    /// ```
+    /// let t = goro::time::tick(std::time::Duration::from_secs(1));
+    /// t.reset(std::time::Duration::from_millis(5));
+    /// ```
+    pub fn reset(&self, d: Duration) {
+        assert!(
+            !d.is_zero(),
+            "non-positive interval for goro::time::Ticker::reset"
+        );
+        let mut t = lock(&self.state.inner);
+        if let Some(k) = t.key.take() {
+            driver::remove(k);
+        }
+        self.state.chan.drain();
+        t.period = d;
+        t.stopped = false;
+        t.next = Instant::now()
+            .checked_add(d)
+            .unwrap_or_else(super::far_future);
+        let waker = Waker::from(self.state.clone());
+        t.key = Some(driver::insert(t.next, &waker));
+    }
+
+    /// The ticker's channel (Go's `t.C`); the `Ticker` also derefs to it.
+    ///
+    /// ```
+    /// let t = goro::time::tick(std::time::Duration::from_secs(1));
+    /// assert_eq!(t.c().cap(), 1);
+    /// ```
+    pub fn c(&self) -> &Receiver<Instant> {
+        &self.rx
+    }
+}
+
+impl Deref for Ticker {
+    type Target = Receiver<Instant>;
+    fn deref(&self) -> &Receiver<Instant> {
+        &self.rx
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
