@@ -526,7 +526,8 @@ impl fmt::Debug for Context {
 pub struct Done {
     signal: Option<Arc<Signal>>,
     listener: Option<EventListener>,
-    sleep: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    /// The deadline's timer, armed on the first poll that has to wait.
+    sleep: Option<crate::time::Sleep>,
 }
 
 impl Future for Done {
@@ -554,8 +555,8 @@ impl Future for Done {
             loop {
                 let sleep = this
                     .sleep
-                    .get_or_insert_with(|| Box::pin(crate::time::sleep_until(d)));
-                match sleep.as_mut().poll(cx) {
+                    .get_or_insert_with(|| crate::time::sleep_until(d));
+                match Pin::new(sleep).poll(cx) {
                     Poll::Ready(()) => {
                         this.sleep = None;
                         if signal.err().is_some() {

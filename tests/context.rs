@@ -10,8 +10,8 @@ fn is_clone_send_sync() {
     fn assert_traits<T: Clone + Send + Sync + 'static>() {}
     assert_traits::<Context>();
     assert_traits::<CancelFn>();
-    fn assert_send<T: Send>() {}
-    assert_send::<goro::context::Done>();
+    fn assert_send_sync<T: Send + Sync + Unpin>() {}
+    assert_send_sync::<goro::context::Done>();
 }
 
 #[test]
