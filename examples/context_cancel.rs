@@ -15,12 +15,10 @@ async fn with_ctx<T>(
     ctx: &Context,
     op: impl std::future::Future<Output = T>,
 ) -> Result<T, ContextError> {
-    let op = async { Ok(op.await) };
-    let done = async {
-        ctx.done().await;
-        Err(ctx.err().unwrap())
-    };
-    futures_lite::future::or(op, done).await
+    goro::select! {
+        v = op => Ok(v),
+        _ = ctx.done() => Err(ctx.err().unwrap()),
+    }
 }
 
 fn main() {

@@ -12,20 +12,15 @@ use std::time::{Duration, Instant};
 
 /// A fake fetch: takes `latency`, fails for "bad" URLs, gives up when `ctx` is done.
 async fn fetch(ctx: Context, url: &'static str, latency: Duration) -> Result<usize, String> {
-    let work = async {
-        goro::time::sleep(latency).await;
-        Some(())
-    };
-    let cancelled = async {
-        ctx.done().await;
-        None
-    };
-    // A two-way select: whichever finishes first.
-    match futures_lite::future::or(work, cancelled).await {
-        None => Err(format!("{url}: {}", ctx.err().unwrap())),
-        Some(()) if url.contains("bad") => Err(format!("{url}: 404 not found")),
-        Some(()) => Ok(url.len() * 100),
+    // Go: select { case <-time.After(latency): ...; case <-ctx.Done(): ... }
+    goro::select! {
+        _ = goro::time::sleep(latency) => {}
+        _ = ctx.done() => return Err(format!("{url}: {}", ctx.err().unwrap())),
     }
+    if url.contains("bad") {
+        return Err(format!("{url}: 404 not found"));
+    }
+    Ok(url.len() * 100)
 }
 
 fn main() {

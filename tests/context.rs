@@ -118,9 +118,9 @@ fn with_deadline_in_the_past_is_done() {
     futures_lite::future::block_on(ctx.done());
 }
 
-/// `done()` works as one branch of a race (what `select!` does).
+/// `done()` as a `select!` branch, against another ready-now branch and `default`.
 #[test]
-fn done_races_other_futures() {
+fn done_in_select() {
     run_within(10, async {
         let (ctx, cancel) = Context::background().with_cancel();
         let h = {
@@ -128,24 +128,27 @@ fn done_races_other_futures() {
             goro::go(async move {
                 let mut n = 0u64;
                 loop {
-                    let tick = async {
-                        goro::yield_now().await;
-                        false
-                    };
-                    let stop = async {
-                        ctx.done().await;
-                        true
-                    };
-                    if futures_lite::future::or(stop, tick).await {
-                        return n;
+                    goro::select! {
+                        _ = ctx.done() => return n,
+                        _ = goro::yield_now() => n += 1,
                     }
-                    n += 1;
                 }
             })
         };
         goro::yield_now().await;
         cancel.cancel();
         h.await.unwrap();
+        let (live, _c) = Context::background().with_cancel();
+        let r = goro::select! {
+            _ = live.done() => "done",
+            default => "not done",
+        };
+        assert_eq!(r, "not done");
+        let r = goro::select! {
+            _ = ctx.done() => "done",
+            default => "not done",
+        };
+        assert_eq!(r, "done");
     });
 }
 
