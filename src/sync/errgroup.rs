@@ -28,10 +28,10 @@
 //!   slot before running its body, so at most `limit` bodies run at a time. Parked
 //!   goroutines are cheap in goro; [`try_go`](ErrGroup::try_go) is Go's `TryGo`.
 //! * Members return `Result<(), E>` instead of `error`; a panicking member becomes an
-//!   error instead of crashing the program, in line with goro's default panic policy. (In Go a
-//!   member's panic crashes the program; x/sync briefly carried the panic to `Wait` as
-//!   an `errgroup.PanicError`, golang/go#53757, and reverted that in 2025.) The panic
-//!   message is still printed by the panic hook when it happens.
+//!   error instead of crashing the program, in line with goro's default panic policy.
+//!   (In Go a member's panic crashes the program; x/sync briefly carried the panic to
+//!   `Wait` as an `errgroup.PanicError`, golang/go#53757, and reverted that in 2025.)
+//!   The panic message is still printed by the panic hook when it happens.
 //! * `wait` takes the first error out: a second `wait` returns `Ok(())` unless a new
 //!   error occurred.
 //! * A limit must be at least 1 (Go: 0 blocks every `Go`; negative removes the limit).
