@@ -293,8 +293,10 @@ impl RawMutex {
                 let ours =
                     if w.registered { WAITER } else { 0 } + if w.starver { STARVER } else { 0 };
                 let mut becomes_starver = false;
-                let (new, acquired) = if starver && s & HANDOFF != 0 {
-                    // Claim the hand-off: LOCKED stays set and is now ours.
+                let (new, acquired) = if w.starver && s & HANDOFF != 0 {
+                    // Claim the hand-off: LOCKED stays set and is now ours. (Only a
+                    // counted starver claims: one becoming a starver now joins the back
+                    // of the starvers' queue; the pending hand-off is for an older one.)
                     ((s & !HANDOFF) - ours, true)
                 } else if s & LOCKED == 0 {
                     debug_assert!(!w.starver);
