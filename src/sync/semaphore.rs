@@ -31,15 +31,18 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+// The waiter nodes' `Arc` is loom's under loom (so that it sees the hand-over of a
+// node between threads); the public API (`acquire_owned`) uses std's.
+use super::shim::{Arc as NodeArc, AtomicBool, Mutex, MutexGuard, Ordering};
 use std::task::{Context, Poll};
 
 use event_listener::{Event, EventListener};
 
 struct State {
     available: usize,
-    queue: VecDeque<Arc<Node>>,
+    queue: VecDeque<NodeArc<Node>>,
 }
 
 struct Node {
@@ -56,7 +59,10 @@ impl State {
                 break;
             }
             self.available -= front.n;
-            front.granted.store(true, Ordering::Release);
+            // A read-modify-write, so that it synchronises with the waiter's RMW
+            // re-check after listening: either the waiter sees the grant, or this
+            // notification sees its listener (see `Acquire::poll`).
+            front.granted.swap(true, Ordering::AcqRel);
             front.event.notify(1);
             self.queue.pop_front();
         }
@@ -95,7 +101,20 @@ impl Semaphore {
     /// static POOL: goro::sync::Semaphore = goro::sync::Semaphore::new(4);
     /// assert_eq!(POOL.available(), 4);
     /// ```
+    #[cfg(not(loom))]
     pub const fn new(capacity: usize) -> Semaphore {
+        Semaphore {
+            capacity,
+            state: Mutex::new(State {
+                available: capacity,
+                queue: VecDeque::new(),
+            }),
+        }
+    }
+
+    /// A semaphore with `capacity` permits (loom build: not `const`).
+    #[cfg(loom)]
+    pub fn new(capacity: usize) -> Semaphore {
         Semaphore {
             capacity,
             state: Mutex::new(State {
@@ -262,7 +281,7 @@ impl fmt::Debug for Semaphore {
 pub struct Acquire<'a> {
     sem: &'a Semaphore,
     n: usize,
-    node: Option<Arc<Node>>,
+    node: Option<NodeArc<Node>>,
     listener: Option<EventListener>,
     done: bool,
     /// `acquire_blocking`: spends no cooperative budget (see `mutex::Waiter`).
@@ -293,7 +312,7 @@ impl<'a> Future for Acquire<'a> {
                         n: this.n,
                     });
                 }
-                let node = Arc::new(Node {
+                let node = NodeArc::new(Node {
                     n: this.n,
                     granted: AtomicBool::new(false),
                     event: Event::new(),
@@ -337,7 +356,7 @@ impl Drop for Acquire<'_> {
         if node.granted.load(Ordering::Acquire) {
             // Granted but never collected: give the permits back.
             st.available += node.n;
-        } else if let Some(i) = st.queue.iter().position(|q| Arc::ptr_eq(q, &node)) {
+        } else if let Some(i) = st.queue.iter().position(|q| NodeArc::ptr_eq(q, &node)) {
             st.queue.remove(i);
         }
         // Whether we were at the front or returned permits, others may now fit.
@@ -506,5 +525,73 @@ mod tests {
             .expect("stress test hung or panicked");
         assert_eq!(sem.available(), 4);
         assert!(sem.lock().queue.is_empty());
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::Semaphore;
+    use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::task::{Context, Waker};
+
+    /// Two threads acquire 2 and 1 of 2 permits while the main thread acquires 1:
+    /// never more than 2 in use, nobody stranded, all permits back at the end.
+    #[test]
+    fn weighted_acquire_release() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(2));
+            let in_use = Arc::new(AtomicUsize::new(0));
+            let ths: Vec<_> = [2usize, 1]
+                .into_iter()
+                .map(|n| {
+                    let (sem, in_use) = (sem.clone(), in_use.clone());
+                    loom::thread::spawn(move || {
+                        let p = loom::future::block_on(sem.acquire(n));
+                        assert!(in_use.fetch_add(n, SeqCst) + n <= 2);
+                        in_use.fetch_sub(n, SeqCst);
+                        drop(p);
+                    })
+                })
+                .collect();
+            {
+                let p = loom::future::block_on(sem.acquire(1));
+                assert!(in_use.fetch_add(1, SeqCst) < 2);
+                in_use.fetch_sub(1, SeqCst);
+                drop(p);
+            }
+            for t in ths {
+                t.join().unwrap();
+            }
+            assert_eq!(sem.available(), 2);
+        });
+    }
+
+    /// A waiter that gives up (polled once, then dropped) while another thread
+    /// releases: the permits are neither lost nor stranded.
+    #[test]
+    fn cancel_while_granting() {
+        struct Noop;
+        impl std::task::Wake for Noop {
+            fn wake(self: Arc<Self>) {}
+        }
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(1));
+            let held = sem.try_acquire(1).unwrap();
+            held.forget();
+            let s2 = sem.clone();
+            let t = loom::thread::spawn(move || s2.release(1));
+            {
+                let mut fut = sem.acquire(1);
+                let waker = Waker::from(Arc::new(Noop));
+                let _ = Pin::new(&mut fut).poll(&mut Context::from_waker(&waker));
+                // dropped: queued, granted or holding
+            }
+            t.join().unwrap();
+            assert_eq!(sem.available(), 1);
+            assert!(sem.try_acquire(1).is_some());
+        });
     }
 }
