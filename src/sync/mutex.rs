@@ -70,6 +70,8 @@
 //!   async-lock's mutex does; the uncontended path allocates nothing.
 //! * `lock()` is cancel-safe: dropping the future gives up the wait (Go's `Lock` cannot
 //!   be abandoned).
+//! * No poisoning (unlike `std::sync::Mutex`): a panic while the guard is held unlocks
+//!   the mutex as the guard drops, like Go's `defer mu.Unlock()`.
 
 use std::cell::UnsafeCell;
 use std::fmt;
