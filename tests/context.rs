@@ -189,3 +189,16 @@ fn values_by_type() {
     assert_eq!(shadow.value::<i64>(), None);
     assert_eq!(Context::background().value::<u32>(), None);
 }
+
+/// `done()` with a deadline under a foreign executor (plain `block_on` on a thread
+/// outside any goro runtime): goro's timers still fire.
+#[test]
+fn deadline_outside_the_runtime() {
+    within(10, || {
+        let t = Instant::now();
+        let (ctx, _c) = Context::background().with_timeout(Duration::from_millis(10));
+        futures_lite::future::block_on(ctx.done());
+        assert!(t.elapsed() >= Duration::from_millis(10));
+        assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
+    });
+}
