@@ -2,6 +2,29 @@
 //! at once; exactly one of them happens. Go's `select` statement and
 //! `reflect.Select`.
 //!
+//! ```
+//! use std::time::Duration;
+//! goro::run(async {
+//!     let (tx, rx) = goro::chan::<u32>(0);
+//!     let (quit_tx, quit_rx) = goro::chan::<()>(0);
+//!     let h = goro::go(async move {
+//!         for _ in 0..3 {
+//!             println!("got {:?}", rx.recv().await);
+//!         }
+//!         quit_tx.close();
+//!     });
+//!     let (mut x, mut y) = (0, 1);
+//!     loop {
+//!         goro::select! {
+//!             r = tx.send(x) => { r.unwrap(); (x, y) = (y, x + y); },
+//!             _ = quit_rx.recv() => break,
+//!             _ = goro::time::sleep(Duration::from_secs(10)) => panic!("timeout"),
+//!         }
+//!     }
+//!     h.await.unwrap();
+//! });
+//! ```
+//!
 //! # Algorithm (mirrors Go's runtime/select.go)
 //!
 //! A select owns one commit slot (`Ctx`, see the channel module) shared by all its
@@ -65,12 +88,17 @@ mod rng {
 
     #[cfg(not(loom))]
     thread_local! {
-        static STATE: Cell<u64> = Cell::new({
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_usize(&h as *const _ as usize);
-            h.finish() | 1
-        });
+        /// xorshift64* state; 0 = not seeded yet.
+        static STATE: Cell<u64> = const { Cell::new(0) };
+    }
+
+    #[cfg(not(loom))]
+    #[cold]
+    fn seed() -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_usize(&h as *const _ as usize);
+        h.finish() | 1
     }
 
     /// A uniformly distributed number in `0..n` (`n > 0`).
@@ -81,8 +109,11 @@ mod rng {
             return 0;
         }
         let x = STATE.with(|s| {
-            // xorshift64*
             let mut x = s.get();
+            if x == 0 {
+                x = seed();
+            }
+            // xorshift64*
             x ^= x >> 12;
             x ^= x << 25;
             x ^= x >> 27;
@@ -248,6 +279,7 @@ pub mod __private {
         fn __goro_case(&mut self) -> Self::Case;
     }
 
+    #[inline]
     fn take<T>(o: &mut Option<T>) -> T {
         match o.take() {
             Some(v) => v,
@@ -257,6 +289,7 @@ pub mod __private {
 
     impl<'a, T> ViaChan for Wrap<RecvFuture<'a, T>> {
         type Case = RecvFuture<'a, T>;
+        #[inline]
         fn __goro_case(&mut self) -> Self::Case {
             take(&mut self.0)
         }
@@ -264,6 +297,7 @@ pub mod __private {
 
     impl<'a, T> ViaChan for Wrap<SendFuture<'a, T>> {
         type Case = SendFuture<'a, T>;
+        #[inline]
         fn __goro_case(&mut self) -> Self::Case {
             take(&mut self.0)
         }
@@ -271,6 +305,7 @@ pub mod __private {
 
     impl<T> ViaChan for Wrap<crate::chan::OwnedRecv<T>> {
         type Case = crate::chan::OwnedRecv<T>;
+        #[inline]
         fn __goro_case(&mut self) -> Self::Case {
             take(&mut self.0)
         }
@@ -278,6 +313,7 @@ pub mod __private {
 
     impl<T> ViaChan for Wrap<Receiver<T>> {
         type Case = crate::chan::OwnedRecv<T>;
+        #[inline]
         fn __goro_case(&mut self) -> Self::Case {
             take(&mut self.0).into_recv()
         }
@@ -285,6 +321,7 @@ pub mod __private {
 
     impl<F: IntoFuture> ViaFuture for &mut Wrap<F> {
         type Case = FutBranch<F::IntoFuture>;
+        #[inline]
         fn __goro_case(&mut self) -> Self::Case {
             FutBranch {
                 fut: take(&mut self.0).into_future(),
@@ -415,6 +452,7 @@ impl SelectState {
     }
 }
 
+#[inline]
 fn unregister_all_but<C: Cases + ?Sized>(cases: &mut C, winner: Option<usize>) {
     for j in 0..cases.len() {
         if Some(j) != winner {
@@ -432,6 +470,10 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
     cx: &mut Context<'_>,
 ) -> Poll<Option<usize>> {
     assert!(!st.done.get(), "goro: select polled after completion");
+    // Cooperative budget (a select with `default` never waits, so it never yields).
+    if !st.queued.get() && !has_default && crate::runtime::coop::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
     let ctx = &st.ctx;
     if st.queued.get() {
         // Parked before: was a case committed, or do we take the slot back?
@@ -463,15 +505,13 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
         ctx.state.store(POLLING, Ordering::Relaxed);
     }
     // We own the slot.
-    if !has_default {
-        // SAFETY: state is POLLING: the slot is ours.
-        unsafe { ctx.set_waker(cx.waker()) };
-    }
     let n = cases.len();
     let mut order: smallvec::Order = smallvec::Order::new(n);
     let mut passes = 0;
     loop {
-        order.reset(n);
+        if passes > 0 {
+            order.reset();
+        }
         for k in 0..n {
             let i = order.pick(k, n);
             if cases.case(i).try_branch(cx, ctx, i, !has_default) {
@@ -488,6 +528,11 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
             return Poll::Ready(None);
         }
         st.queued.set(true);
+        // The waker is stored only when we are about to wait (a select that
+        // finds a ready case never clones it).
+        // SAFETY: state is POLLING: the slot is ours. (No channel lock is held
+        // here, so the replaced waker may be dropped at once.)
+        drop(unsafe { ctx.set_waker(cx.waker()) });
         match ctx
             .state
             .compare_exchange(POLLING, WAITING, Ordering::AcqRel, Ordering::Acquire)
@@ -545,27 +590,34 @@ pub(crate) fn cancel_select<C: Cases + ?Sized>(st: &SelectState, cases: &mut C) 
 
 /// A random permutation drawn lazily, on the stack for up to 32 cases.
 mod smallvec {
+    const IDENTITY: [u8; 32] = {
+        let mut a = [0u8; 32];
+        let mut i = 0;
+        while i < 32 {
+            a[i] = i as u8;
+            i += 1;
+        }
+        a
+    };
+
     pub(crate) enum Order {
         Inline([u8; 32]),
         Heap(Vec<usize>),
     }
 
     impl Order {
+        #[inline]
         pub(crate) fn new(n: usize) -> Self {
             if n <= 32 {
-                Order::Inline([0; 32])
+                Order::Inline(IDENTITY)
             } else {
-                Order::Heap(vec![0; n])
+                Order::Heap((0..n).collect())
             }
         }
 
-        pub(crate) fn reset(&mut self, n: usize) {
+        pub(crate) fn reset(&mut self) {
             match self {
-                Order::Inline(a) => {
-                    for (i, x) in a.iter_mut().enumerate().take(n) {
-                        *x = i as u8;
-                    }
-                }
+                Order::Inline(a) => *a = IDENTITY,
                 Order::Heap(v) => {
                     for (i, x) in v.iter_mut().enumerate() {
                         *x = i;
@@ -915,10 +967,11 @@ impl<'a, T> Select<'a, T> {
     /// ```
     /// goro::run(async {
     ///     let (tx, rx) = goro::chan::<i32>(0);
-    ///     goro::go(async move { rx.recv().await });
+    ///     let h = goro::go(async move { rx.recv().await });
     ///     let mut s = goro::Select::new();
     ///     s.send(&tx, 1);
     ///     assert_eq!(s.select().await.index(), 0);
+    ///     assert_eq!(h.await.unwrap(), Some(1));
     /// });
     /// ```
     pub fn select(self) -> SelectFuture<'a, T> {
@@ -983,12 +1036,26 @@ impl<T> Cases for Vec<Pin<Box<DynCase<'_, T>>>> {
     fn len(&self) -> usize {
         <[_]>::len(self)
     }
+    #[inline]
     fn case(&mut self, i: usize) -> Pin<&mut dyn Branch> {
         self[i].as_mut().pinned()
     }
 }
 
-/// The future of [`Select::select`].
+/// The future of [`Select::select`]. Dropping it while it waits cancels the
+/// select with no effect (every operation is unqueued).
+///
+/// ```
+/// use std::future::Future;
+/// let (tx, rx) = goro::chan::<i32>(0);
+/// let mut s = goro::Select::new();
+/// s.recv(&rx);
+/// let mut fut = Box::pin(s.select());
+/// // Nothing to receive: pending (parked on the channel)...
+/// assert!(futures_lite::future::block_on(futures_lite::future::poll_once(fut.as_mut())).is_none());
+/// drop(fut); // ...and dropping it unparks it: no receiver is left.
+/// assert!(tx.try_send(1).unwrap_err().is_full());
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SelectFuture<'a, T> {
     cases: Vec<Pin<Box<DynCase<'a, T>>>>,

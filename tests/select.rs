@@ -607,3 +607,114 @@ fn mpmc_with_selecting_consumers() {
     assert_eq!(n, 8 * per);
     assert!(seen.iter().all(|&s| s == 1));
 }
+
+/// W4's shape: 4 producers on capacity-16 channels, one consumer selecting with
+/// guards until all are closed.
+#[test]
+fn select4_until_all_closed() {
+    let per = 5_000u64;
+    let (sum, count) = run_within(60, async move {
+        let chans: Vec<_> = (0..4).map(|_| chan::<u64>(16)).collect();
+        let producers: Vec<_> = chans
+            .iter()
+            .enumerate()
+            .map(|(p, (tx, _))| {
+                let tx = tx.clone();
+                go(async move {
+                    for i in 0..per {
+                        tx.send(p as u64 * per + i).await.unwrap();
+                    }
+                    tx.close();
+                })
+            })
+            .collect();
+        let (c0, c1, c2, c3) = (&chans[0].1, &chans[1].1, &chans[2].1, &chans[3].1);
+        let mut open = [true; 4];
+        let (mut sum, mut count) = (0u64, 0u64);
+        while open.iter().any(|&o| o) {
+            let (i, v) = select! {
+                v = c0.recv(), if open[0] => (0, v),
+                v = c1.recv(), if open[1] => (1, v),
+                v = c2.recv(), if open[2] => (2, v),
+                v = c3.recv(), if open[3] => (3, v),
+            };
+            match v {
+                Some(v) => {
+                    sum += v;
+                    count += 1;
+                }
+                None => open[i] = false,
+            }
+        }
+        for p in producers {
+            p.await.unwrap();
+        }
+        (sum, count)
+    });
+    let m = 4 * per;
+    assert_eq!((sum, count), (m * (m - 1) / 2, m));
+}
+
+/// Selects against selects: 6 goroutines each run 300 selects that offer both a
+/// send and a receive on the same two unbuffered channels (so every rendezvous is
+/// between two selects, in both directions). Every value sent is received exactly
+/// once, and no select pairs with itself.
+#[test]
+fn selects_against_selects_on_shared_unbuffered_channels() {
+    let per = 300u32;
+    let g = 6u32;
+    let (sent, recvd) = run_within(60, async move {
+        let (tx_a, rx_a) = chan::<u32>(0);
+        let (tx_b, rx_b) = chan::<u32>(0);
+        let done = Arc::new(AtomicUsize::new(0));
+        let (stop_tx, stop_rx) = chan::<()>(0);
+        let mut hs = vec![];
+        for id in 0..g {
+            let (tx_a, rx_a, tx_b, rx_b) = (tx_a.clone(), rx_a.clone(), tx_b.clone(), rx_b.clone());
+            let (done, stop_tx, stop_rx) = (done.clone(), stop_tx.clone(), stop_rx.clone());
+            hs.push(go(async move {
+                let (mut sent, mut recvd) = (vec![], vec![]);
+                let mut seq = 0;
+                let mut rounds = 0;
+                let mut stopped = false;
+                loop {
+                    if rounds == per && !stopped {
+                        stopped = true;
+                        // The last one to finish its rounds releases everybody.
+                        if done.fetch_add(1, Ordering::SeqCst) + 1 == g as usize {
+                            stop_tx.close();
+                        }
+                    }
+                    let v = id * 1_000_000 + seq;
+                    select! {
+                        r = tx_a.send(v) => { r.unwrap(); sent.push(v); seq += 1; },
+                        r = tx_b.send(v) => { r.unwrap(); sent.push(v); seq += 1; },
+                        x = rx_a.recv() => recvd.push(x.unwrap()),
+                        x = rx_b.recv() => recvd.push(x.unwrap()),
+                        _ = stop_rx.recv() => break,
+                    }
+                    rounds = (rounds + 1).min(per);
+                }
+                drop(stop_tx);
+                (sent, recvd)
+            }));
+        }
+        drop((stop_tx, stop_rx));
+        let (mut sent, mut recvd) = (vec![], vec![]);
+        for h in hs {
+            let (s, r) = h.await.unwrap();
+            sent.extend(s);
+            recvd.extend(r);
+        }
+        (sent, recvd)
+    });
+    let mut s = sent.clone();
+    let mut r = recvd.clone();
+    s.sort_unstable();
+    r.sort_unstable();
+    assert_eq!(s, r, "every value sent is received exactly once");
+    assert!(!s.is_empty());
+    let mut d = s.clone();
+    d.dedup();
+    assert_eq!(d.len(), s.len());
+}

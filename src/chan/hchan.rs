@@ -80,7 +80,7 @@ impl<T> Inner<T> {
                 unsafe {
                     let node = &*node;
                     node.put(v);
-                    return SendStep::Sent((*node.ctx.get()).publish(node.index.get()));
+                    return SendStep::Sent((*node.ctx.get()).publish(node.index()));
                 }
             }
         }
@@ -106,7 +106,7 @@ impl<T> Inner<T> {
                         if let Some(x) = node.take() {
                             self.buf.push_back(x);
                         }
-                        w = (*node.ctx.get()).publish(node.index.get());
+                        w = (*node.ctx.get()).publish(node.index());
                     }
                 }
             }
@@ -120,7 +120,7 @@ impl<T> Inner<T> {
                 unsafe {
                     let node = &*node;
                     let v = node.take();
-                    let w = (*node.ctx.get()).publish(node.index.get());
+                    let w = (*node.ctx.get()).publish(node.index());
                     if let Some(v) = v {
                         return RecvStep::Got(v, w);
                     }
@@ -147,7 +147,7 @@ impl<T> Inner<T> {
                 unsafe {
                     let node = &*node;
                     node.put(v);
-                    return (*node.ctx.get()).publish(node.index.get());
+                    return (*node.ctx.get()).publish(node.index());
                 }
             }
         }
@@ -173,7 +173,7 @@ impl<T> Inner<T> {
                 // SAFETY: claimed; a sender's value stays in its slot for it.
                 unsafe {
                     let node = &*node;
-                    if let Some(w) = (*node.ctx.get()).publish(node.index.get()) {
+                    if let Some(w) = (*node.ctx.get()).publish(node.index()) {
                         wakers.push(w);
                     }
                 }

@@ -7,7 +7,6 @@
 //! again. Inside a `select` the node points at the select's shared `Ctx` instead,
 //! and the select drives it through [`crate::select::__private::Branch`].
 
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -31,22 +30,21 @@ const FINISHED: u8 = 3;
 pub(crate) struct OpCore<T> {
     node: Node<T>,
     ctx: Ctx,
-    status: Cell<u8>,
 }
 
-// SAFETY: `status` is only touched by the owner (through `&mut`/pinned access of
-// the future); `node` and `ctx` are Send/Sync per waiter.rs.
+// SAFETY: `node.status` is only touched by the owner (through `&mut`/pinned
+// access of the future); `node` and `ctx` are Send/Sync per waiter.rs.
 unsafe impl<T: Send> Send for OpCore<T> {}
 // SAFETY: shared references to an `OpCore` are only used by its owner's poll or
 // drop (a select holds `Pin<&mut>` to its cases); partners use raw node pointers.
 unsafe impl<T: Send> Sync for OpCore<T> {}
 
 impl<T> OpCore<T> {
+    #[inline]
     pub(crate) fn new(slot: Option<T>) -> Self {
         OpCore {
             node: Node::new(slot),
             ctx: Ctx::new(CTX_DONE),
-            status: Cell::new(IDLE),
         }
     }
 
@@ -57,41 +55,47 @@ impl<T> OpCore<T> {
 
     /// Resets a finished core for reuse (the stream of a `Receiver`).
     pub(crate) fn reset(&self) {
-        debug_assert!(self.status.get() == FINISHED);
-        self.status.set(IDLE);
+        debug_assert!(self.node.status.get() == FINISHED);
+        self.node.status.set(IDLE);
     }
 
     pub(crate) fn is_finished(&self) -> bool {
-        self.status.get() == FINISHED
+        self.node.status.get() == FINISHED
     }
 
     /// Polls a plain receive.
     pub(crate) fn poll_recv(&self, chan: &Chan<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        match self.status.get() {
+        match self.node.status.get() {
             IDLE => {
+                // A goroutine whose channel is always ready yields now and then.
+                if crate::runtime::coop::poll_proceed(cx).is_pending() {
+                    return Poll::Pending;
+                }
                 let mut g = chan.lock();
                 match g.try_recv(chan.cap, self.me()) {
                     RecvStep::Got(v, w) => {
                         drop(g);
                         wake(w);
-                        self.status.set(FINISHED);
+                        self.node.status.set(FINISHED);
                         Poll::Ready(Some(v))
                     }
                     RecvStep::Closed => {
-                        self.status.set(FINISHED);
+                        self.node.status.set(FINISHED);
                         Poll::Ready(None)
                     }
                     RecvStep::Empty => {
                         // SAFETY: the node is not queued and we hold the lock: we
                         // own the ctx and the node.
-                        unsafe {
-                            self.ctx.set_waker(cx.waker());
+                        let old = unsafe {
+                            let old = self.ctx.set_waker(cx.waker());
                             self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
-                            self.node.ctx.set(self.me());
-                            self.node.index.set(0);
+                            self.node.set_owner(self.me(), 0);
                             g.recvq.push_back(&self.node);
-                        }
-                        self.status.set(QUEUED);
+                            old
+                        };
+                        self.node.status.set(QUEUED);
+                        drop(g);
+                        drop(old);
                         Poll::Pending
                     }
                 }
@@ -103,12 +107,14 @@ impl<T> OpCore<T> {
                         // Still queued (a claim completes under this lock): we
                         // own the waker slot while we hold the lock.
                         // SAFETY: see above.
-                        unsafe { self.ctx.set_waker(cx.waker()) };
+                        let old = unsafe { self.ctx.set_waker(cx.waker()) };
+                        drop(g);
+                        drop(old);
                         return Poll::Pending;
                     }
                     drop(g);
                 }
-                self.status.set(FINISHED);
+                self.node.status.set(FINISHED);
                 // SAFETY: `selected(0)` was published with release after the
                 // partner's last access; the slot is ours.
                 Poll::Ready(unsafe { self.node.take() })
@@ -123,8 +129,11 @@ impl<T> OpCore<T> {
         chan: &Chan<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
-        match self.status.get() {
+        match self.node.status.get() {
             IDLE => {
+                if crate::runtime::coop::poll_proceed(cx).is_pending() {
+                    return Poll::Pending;
+                }
                 // SAFETY: not queued: the slot is ours.
                 let Some(v) = (unsafe { self.node.take() }) else {
                     panic!("goro: `send` future polled after completion")
@@ -134,24 +143,26 @@ impl<T> OpCore<T> {
                     SendStep::Sent(w) => {
                         drop(g);
                         wake(w);
-                        self.status.set(FINISHED);
+                        self.node.status.set(FINISHED);
                         Poll::Ready(Ok(()))
                     }
                     SendStep::Closed(v) => {
-                        self.status.set(FINISHED);
+                        self.node.status.set(FINISHED);
                         Poll::Ready(Err(SendError(v)))
                     }
                     SendStep::Full(v) => {
                         // SAFETY: not queued, lock held: we own node and ctx.
-                        unsafe {
+                        let old = unsafe {
                             self.node.put(v);
-                            self.ctx.set_waker(cx.waker());
+                            let old = self.ctx.set_waker(cx.waker());
                             self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
-                            self.node.ctx.set(self.me());
-                            self.node.index.set(0);
+                            self.node.set_owner(self.me(), 0);
                             g.sendq.push_back(&self.node);
-                        }
-                        self.status.set(QUEUED);
+                            old
+                        };
+                        self.node.status.set(QUEUED);
+                        drop(g);
+                        drop(old);
                         Poll::Pending
                     }
                 }
@@ -161,12 +172,14 @@ impl<T> OpCore<T> {
                     let g = chan.lock();
                     if self.ctx.state.load(Ordering::Acquire) != selected(0) {
                         // SAFETY: queued and uncommitted, lock held.
-                        unsafe { self.ctx.set_waker(cx.waker()) };
+                        let old = unsafe { self.ctx.set_waker(cx.waker()) };
+                        drop(g);
+                        drop(old);
                         return Poll::Pending;
                     }
                     drop(g);
                 }
-                self.status.set(FINISHED);
+                self.node.status.set(FINISHED);
                 // SAFETY: committed and published: the slot is ours. A value
                 // left in it means the channel was closed.
                 match unsafe { self.node.take() } {
@@ -180,13 +193,14 @@ impl<T> OpCore<T> {
 
     /// Abandons the operation (future dropped): unqueues it, and gives back a
     /// received value that was committed but never handed out.
+    #[inline]
     pub(crate) fn cancel(&self, chan: &Chan<T>, is_recv: bool) {
-        let st = self.status.get();
+        let st = self.node.status.get();
         if st == QUEUED || (st == COMMITTED && is_recv) {
             // SAFETY: the node belongs to `chan`'s queue of this side; `abandon`
             // takes the lock before it looks at the node.
             unsafe { chan.abandon(&self.node, is_recv, self.node.ctx.get()) };
-            self.status.set(FINISHED);
+            self.node.status.set(FINISHED);
         }
     }
 
@@ -200,7 +214,7 @@ impl<T> OpCore<T> {
         index: usize,
         register: bool,
     ) -> bool {
-        let st = self.status.get();
+        let st = self.node.status.get();
         if st == COMMITTED || st == FINISHED {
             return true;
         }
@@ -229,11 +243,10 @@ impl<T> OpCore<T> {
                 }
                 RecvStep::Empty => {
                     if register && !self.node.is_linked() {
-                        self.node.ctx.set(me);
-                        self.node.index.set(index);
+                        self.node.set_owner(me, index);
                         // SAFETY: pinned node, unlinked before it is dropped.
                         unsafe { g.recvq.push_back(&self.node) };
-                        self.status.set(QUEUED);
+                        self.node.status.set(QUEUED);
                     }
                     false
                 }
@@ -267,24 +280,24 @@ impl<T> OpCore<T> {
                     // SAFETY: as above.
                     unsafe { self.node.put(v) };
                     if register && !self.node.is_linked() {
-                        self.node.ctx.set(me);
-                        self.node.index.set(index);
+                        self.node.set_owner(me, index);
                         // SAFETY: pinned node, unlinked before it is dropped.
                         unsafe { g.sendq.push_back(&self.node) };
-                        self.status.set(QUEUED);
+                        self.node.status.set(QUEUED);
                     }
                     false
                 }
             }
         };
         if done {
-            self.status.set(COMMITTED);
+            self.node.status.set(COMMITTED);
         }
         done
     }
 
+    #[inline]
     fn branch_unregister(&self, chan: &Chan<T>, is_recv: bool) {
-        if self.status.get() == QUEUED {
+        if self.node.status.get() == QUEUED {
             let mut g = chan.lock();
             if self.node.is_linked() {
                 // SAFETY: linked in this channel's queue of this side.
@@ -296,18 +309,20 @@ impl<T> OpCore<T> {
                     }
                 }
             }
-            self.status.set(IDLE);
+            self.node.status.set(IDLE);
         }
     }
 
+    #[inline]
     fn take_recv(&self) -> Option<T> {
-        self.status.set(FINISHED);
+        self.node.status.set(FINISHED);
         // SAFETY: committed: the select and this case own the slot.
         unsafe { self.node.take() }
     }
 
+    #[inline]
     fn take_send(&self) -> Result<(), SendError<T>> {
-        self.status.set(FINISHED);
+        self.node.status.set(FINISHED);
         // SAFETY: as above.
         match unsafe { self.node.take() } {
             None => Ok(()),
@@ -338,6 +353,7 @@ pub struct RecvFuture<'a, T> {
 }
 
 impl<'a, T> RecvFuture<'a, T> {
+    #[inline]
     pub(crate) fn new(chan: &'a Chan<T>) -> Self {
         RecvFuture {
             chan,
@@ -356,6 +372,7 @@ impl<T> Future for RecvFuture<'_, T> {
 }
 
 impl<T> Drop for RecvFuture<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.core.cancel(self.chan, true);
     }
@@ -387,6 +404,7 @@ pub struct SendFuture<'a, T> {
 }
 
 impl<'a, T> SendFuture<'a, T> {
+    #[inline]
     pub(crate) fn new(chan: &'a Chan<T>, v: T) -> Self {
         SendFuture {
             chan,
@@ -405,6 +423,7 @@ impl<T> Future for SendFuture<'_, T> {
 }
 
 impl<T> Drop for SendFuture<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.core.cancel(self.chan, false);
     }
@@ -417,6 +436,7 @@ impl<T> std::fmt::Debug for SendFuture<'_, T> {
 }
 
 impl<T> Branch for RecvFuture<'_, T> {
+    #[inline]
     fn try_branch(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
@@ -427,9 +447,11 @@ impl<T> Branch for RecvFuture<'_, T> {
         let this = self.into_ref().get_ref();
         this.core.branch_try(this.chan, true, ctx, index, register)
     }
+    #[inline]
     fn committed(self: Pin<&mut Self>) {
-        self.core.status.set(COMMITTED);
+        self.core.node.status.set(COMMITTED);
     }
+    #[inline]
     fn unregister(self: Pin<&mut Self>) {
         let this = self.into_ref().get_ref();
         this.core.branch_unregister(this.chan, true)
@@ -440,6 +462,7 @@ impl<T> Branch for RecvFuture<'_, T> {
 }
 
 impl<T> Branch for SendFuture<'_, T> {
+    #[inline]
     fn try_branch(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
@@ -450,9 +473,11 @@ impl<T> Branch for SendFuture<'_, T> {
         let this = self.into_ref().get_ref();
         this.core.branch_try(this.chan, false, ctx, index, register)
     }
+    #[inline]
     fn committed(self: Pin<&mut Self>) {
-        self.core.status.set(COMMITTED);
+        self.core.node.status.set(COMMITTED);
     }
+    #[inline]
     fn unregister(self: Pin<&mut Self>) {
         let this = self.into_ref().get_ref();
         this.core.branch_unregister(this.chan, false)
@@ -511,6 +536,7 @@ impl<T> Future for OwnedRecv<T> {
 }
 
 impl<T> Drop for OwnedRecv<T> {
+    #[inline]
     fn drop(&mut self) {
         self.core.cancel(&self.rx.chan, true);
     }
@@ -523,6 +549,7 @@ impl<T> std::fmt::Debug for OwnedRecv<T> {
 }
 
 impl<T> Branch for OwnedRecv<T> {
+    #[inline]
     fn try_branch(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
@@ -534,9 +561,11 @@ impl<T> Branch for OwnedRecv<T> {
         this.core
             .branch_try(&this.rx.chan, true, ctx, index, register)
     }
+    #[inline]
     fn committed(self: Pin<&mut Self>) {
-        self.core.status.set(COMMITTED);
+        self.core.node.status.set(COMMITTED);
     }
+    #[inline]
     fn unregister(self: Pin<&mut Self>) {
         let this = self.into_ref().get_ref();
         this.core.branch_unregister(&this.rx.chan, true)

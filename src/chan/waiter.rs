@@ -92,6 +92,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    #[inline]
     pub(crate) fn new(state: usize) -> Self {
         Ctx {
             state: AtomicUsize::new(state),
@@ -99,18 +100,21 @@ impl Ctx {
         }
     }
 
-    /// Stores the owner's waker.
+    /// Stores the owner's waker; returns the one it replaces, which the caller
+    /// drops after releasing any channel lock (dropping a waker may run
+    /// arbitrary code, e.g. free a task whose future uses this channel).
     ///
     /// # Safety
     /// The caller owns the slot: the state is `POLLING`/`DONE`, or it is `WAITING`
     /// and the caller holds the lock of every channel where this `Ctx` is linked.
-    pub(crate) unsafe fn set_waker(&self, w: &Waker) {
+    #[must_use = "drop the old waker outside the channel lock"]
+    pub(crate) unsafe fn set_waker(&self, w: &Waker) -> Option<Waker> {
         self.waker.with_mut(|p| {
             // SAFETY: exclusive access per this function's contract.
             let slot = unsafe { &mut *p };
             match slot {
-                Some(old) if old.will_wake(w) => {}
-                _ => *slot = Some(w.clone()),
+                Some(old) if old.will_wake(w) => None,
+                _ => slot.replace(w.clone()),
             }
         })
     }
@@ -160,9 +164,13 @@ impl Ctx {
 pub(crate) struct Node<T> {
     prev: Cell<*const Node<T>>,
     next: Cell<*const Node<T>>,
-    linked: Cell<bool>,
     pub(crate) ctx: Cell<*const Ctx>,
-    pub(crate) index: Cell<usize>,
+    /// The case index within the owner's select (0 for a plain operation).
+    index: Cell<u32>,
+    linked: Cell<bool>,
+    /// The owning operation's progress (used by `op.rs`; kept here to pack the
+    /// parked future into fewer bytes).
+    pub(crate) status: Cell<u8>,
     /// A receiver's delivered value, or a sender's value to deliver.
     pub(crate) slot: UnsafeCell<Option<T>>,
     _pin: PhantomPinned,
@@ -177,16 +185,33 @@ unsafe impl<T: Send> Send for Node<T> {}
 unsafe impl<T: Send> Sync for Node<T> {}
 
 impl<T> Node<T> {
+    #[inline]
     pub(crate) fn new(slot: Option<T>) -> Self {
         Node {
             prev: Cell::new(ptr::null()),
             next: Cell::new(ptr::null()),
-            linked: Cell::new(false),
             ctx: Cell::new(ptr::null()),
             index: Cell::new(0),
+            linked: Cell::new(false),
+            status: Cell::new(0),
             slot: UnsafeCell::new(slot),
             _pin: PhantomPinned,
         }
+    }
+
+    /// The case index.
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        self.index.get() as usize
+    }
+
+    /// Sets the owner and case index (only while not linked).
+    #[inline]
+    pub(crate) fn set_owner(&self, ctx: *const Ctx, index: usize) {
+        debug_assert!(!self.linked.get());
+        self.ctx.set(ctx);
+        self.index
+            .set(u32::try_from(index).expect("goro: too many select cases"));
     }
 
     /// Takes the slot's content.
@@ -293,7 +318,7 @@ impl<T> WaitQueue<T> {
             let ctx = node.ctx.get();
             if !ptr::eq(ctx, me) {
                 // SAFETY: a linked node's ctx outlives its link.
-                if unsafe { (*ctx).try_claim(node.index.get()) } {
+                if unsafe { (*ctx).try_claim(node.index()) } {
                     // SAFETY: `node` is linked here.
                     unsafe { self.remove(node) };
                     return cur;
