@@ -6,7 +6,7 @@
 //! Every integer and `Bool` type is a thin wrapper over the std atomic of the same
 //! width, and every operation is one hardware atomic instruction (or a
 //! compare-exchange loop where the hardware has no fetch-and-op) with
-//! [`SeqCst`](std::sync::atomic::Ordering::SeqCst) ordering, which is what Go's memory
+//! [`SeqCst`] ordering, which is what Go's memory
 //! model gives `sync/atomic`: all atomic operations of a program appear in one total
 //! order. Nothing allocates. [`Value<T>`] holds an `Arc<T>` in an
 //! [`arc_swap::ArcSwap`]: loads are lock-free and wait-free in the common case,
@@ -168,12 +168,10 @@ atomic_int!(
     /// let n = std::sync::Arc::new(Int64::new(0));
     /// goro::run(async {
     ///     let wg = goro::sync::WaitGroup::new();
-    ///     let handles: Vec<_> = (0..8)
-    ///         .map(|_| {
-    ///             let n = n.clone();
-    ///             wg.go(async move { n.add(1); })
-    ///         })
-    ///         .collect();
+    ///     for _ in 0..8 {
+    ///         let n = n.clone();
+    ///         wg.go(async move { n.add(1); });
+    ///     }
     ///     wg.wait().await;
     /// });
     /// assert_eq!(n.load(), 8);

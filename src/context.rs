@@ -127,7 +127,18 @@ struct Children {
 
 impl Signal {
     fn err(&self) -> Option<ContextError> {
-        match self.state.load(SeqCst) {
+        self.err_from(self.state.load(SeqCst))
+    }
+
+    /// `err()` reading the state with a read-modify-write: the re-check after
+    /// listening (an RMW reads the latest value and synchronises with the cancel's
+    /// compare-exchange, so no wake-up is lost).
+    fn err_rmw(&self) -> Option<ContextError> {
+        self.err_from(self.state.fetch_or(0, SeqCst))
+    }
+
+    fn err_from(&self, state: u8) -> Option<ContextError> {
+        match state {
             CANCELED => Some(ContextError::Canceled),
             DEADLINE => Some(ContextError::DeadlineExceeded),
             _ => match self.deadline {
@@ -504,11 +515,19 @@ impl fmt::Debug for Context {
 }
 
 /// The future returned by [`Context::done`].
+///
+/// ```
+/// let (ctx, cancel) = goro::context::Context::background().with_cancel();
+/// let done: goro::context::Done = ctx.done();
+/// cancel.cancel();
+/// futures_lite::future::block_on(done);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Done {
     signal: Option<Arc<Signal>>,
     listener: Option<EventListener>,
-    sleep: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    /// The deadline's timer, armed on the first poll that has to wait.
+    sleep: Option<crate::time::Sleep>,
 }
 
 impl Future for Done {
@@ -520,7 +539,7 @@ impl Future for Done {
             return Poll::Pending; // background: never done
         };
         loop {
-            if signal.err().is_some() {
+            if signal.err_rmw().is_some() {
                 return Poll::Ready(());
             }
             match this.listener.as_mut() {
@@ -536,8 +555,8 @@ impl Future for Done {
             loop {
                 let sleep = this
                     .sleep
-                    .get_or_insert_with(|| Box::pin(crate::time::sleep_until(d)));
-                match sleep.as_mut().poll(cx) {
+                    .get_or_insert_with(|| crate::time::sleep_until(d));
+                match Pin::new(sleep).poll(cx) {
                     Poll::Ready(()) => {
                         this.sleep = None;
                         if signal.err().is_some() {
@@ -559,7 +578,7 @@ impl fmt::Debug for Done {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
@@ -598,6 +617,43 @@ mod tests {
         cancel.cancel();
         assert_eq!(children_of(&root), 0);
         assert_eq!(child.err(), Some(ContextError::Canceled));
+    }
+
+    /// Children created and dropped on several threads while the parent is cancelled
+    /// concurrently: every surviving child ends cancelled and the parent's map empty.
+    #[test]
+    fn concurrent_children_and_cancel() {
+        let (root, cancel) = Context::background().with_cancel();
+        // Cancel once every thread is a quarter of the way through.
+        let started = crate::sync::WaitGroup::new();
+        started.add(4);
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let (root, started) = (root.clone(), started.clone());
+                std::thread::spawn(move || {
+                    let mut kept = Vec::new();
+                    for i in 0..2000 {
+                        if i == 500 {
+                            started.done();
+                        }
+                        let (c, _cc) = root.with_cancel();
+                        let (g, _gc) = c.with_timeout(Duration::from_secs(60));
+                        if (i + t) % 3 == 0 {
+                            kept.push(g);
+                        }
+                    }
+                    kept
+                })
+            })
+            .collect();
+        started.wait_blocking();
+        cancel.cancel();
+        for t in threads {
+            for g in t.join().unwrap() {
+                assert_eq!(g.err(), Some(ContextError::Canceled));
+            }
+        }
+        assert_eq!(children_of(&root), 0);
     }
 
     /// Children of background are not registered anywhere.

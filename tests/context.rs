@@ -10,8 +10,8 @@ fn is_clone_send_sync() {
     fn assert_traits<T: Clone + Send + Sync + 'static>() {}
     assert_traits::<Context>();
     assert_traits::<CancelFn>();
-    fn assert_send<T: Send>() {}
-    assert_send::<goro::context::Done>();
+    fn assert_send_sync<T: Send + Sync + Unpin>() {}
+    assert_send_sync::<goro::context::Done>();
 }
 
 #[test]
@@ -118,9 +118,9 @@ fn with_deadline_in_the_past_is_done() {
     futures_lite::future::block_on(ctx.done());
 }
 
-/// `done()` works as one branch of a race (what `select!` does).
+/// `done()` as a `select!` branch, against another ready-now branch and `default`.
 #[test]
-fn done_races_other_futures() {
+fn done_in_select() {
     run_within(10, async {
         let (ctx, cancel) = Context::background().with_cancel();
         let h = {
@@ -128,24 +128,27 @@ fn done_races_other_futures() {
             goro::go(async move {
                 let mut n = 0u64;
                 loop {
-                    let tick = async {
-                        goro::yield_now().await;
-                        false
-                    };
-                    let stop = async {
-                        ctx.done().await;
-                        true
-                    };
-                    if futures_lite::future::or(stop, tick).await {
-                        return n;
+                    goro::select! {
+                        _ = ctx.done() => return n,
+                        _ = goro::yield_now() => n += 1,
                     }
-                    n += 1;
                 }
             })
         };
         goro::yield_now().await;
         cancel.cancel();
         h.await.unwrap();
+        let (live, _c) = Context::background().with_cancel();
+        let r = goro::select! {
+            _ = live.done() => "done",
+            default => "not done",
+        };
+        assert_eq!(r, "not done");
+        let r = goro::select! {
+            _ = ctx.done() => "done",
+            default => "not done",
+        };
+        assert_eq!(r, "done");
     });
 }
 
@@ -185,4 +188,17 @@ fn values_by_type() {
     assert_eq!(shadow.value::<u32>(), Some(&5));
     assert_eq!(shadow.value::<i64>(), None);
     assert_eq!(Context::background().value::<u32>(), None);
+}
+
+/// `done()` with a deadline under a foreign executor (plain `block_on` on a thread
+/// outside any goro runtime): goro's timers still fire.
+#[test]
+fn deadline_outside_the_runtime() {
+    within(10, || {
+        let t = Instant::now();
+        let (ctx, _c) = Context::background().with_timeout(Duration::from_millis(10));
+        futures_lite::future::block_on(ctx.done());
+        assert!(t.elapsed() >= Duration::from_millis(10));
+        assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
+    });
 }

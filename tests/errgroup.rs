@@ -155,3 +155,10 @@ fn nested_members() {
         assert_eq!(n.load(), 5);
     });
 }
+
+#[test]
+fn group_is_send_sync_clone() {
+    fn assert_traits<T: Send + Sync + Clone + 'static>() {}
+    assert_traits::<ErrGroup>();
+    assert_traits::<ErrGroup<String>>();
+}

@@ -10,9 +10,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-// NOTE: the tests keep their JoinHandles alive until the end: the temporary runtime
-// stub cancels a goroutine whose handle is dropped (the real runtime detaches it).
-
 fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
     struct Noop;
     impl std::task::Wake for Noop {
@@ -232,4 +229,33 @@ fn misc_api() {
     assert_eq!(m.into_inner(), vec![1, 2]);
     let d: RwMutex<u8> = RwMutex::default();
     assert_eq!(*d.read_blocking(), 0);
+}
+
+/// Polling a finished `read()`/`write()` future again panics instead of locking twice.
+#[test]
+fn poll_after_completion_panics() {
+    let m = RwMutex::new(0);
+    let mut w = m.write();
+    let g = match poll_once(&mut w) {
+        Poll::Ready(g) => g,
+        Poll::Pending => panic!("uncontended"),
+    };
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = poll_once(&mut w);
+    }));
+    assert!(again.is_err());
+    drop(g);
+    drop(w);
+    let mut r = m.read();
+    let g = match poll_once(&mut r) {
+        Poll::Ready(g) => g,
+        Poll::Pending => panic!("uncontended"),
+    };
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = poll_once(&mut r);
+    }));
+    assert!(again.is_err());
+    drop(g);
+    drop(r);
+    assert!(m.try_write().is_some());
 }

@@ -144,3 +144,14 @@ fn acquire_more_than_capacity_panics() {
     let sem = Semaphore::new(1);
     drop(sem.acquire(2));
 }
+
+#[test]
+fn types_are_send_sync() {
+    fn assert_send<T: Send>() {}
+    fn assert_sync<T: Sync>() {}
+    assert_send::<Semaphore>();
+    assert_sync::<Semaphore>();
+    assert_send::<goro::sync::Acquire<'static>>();
+    assert_send::<goro::sync::SemaphorePermit<'static>>();
+    assert_send::<goro::sync::OwnedSemaphorePermit>();
+}

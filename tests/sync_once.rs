@@ -146,3 +146,24 @@ fn once_cell_api() {
         3
     );
 }
+
+/// A panicking initialiser leaves the cell empty; the next caller initialises it.
+#[test]
+fn once_cell_panicking_initialiser() {
+    let c: OnceCell<u8> = OnceCell::new();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        c.get_or_init_blocking(|| panic!("init failed"));
+    }));
+    assert!(r.is_err());
+    assert!(c.get().is_none());
+    assert_eq!(*c.get_or_init_blocking(|| 7), 7);
+    let c: OnceCell<u8> = OnceCell::new();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        futures_lite::future::block_on(c.get_or_init(|| async { panic!("async init failed") }));
+    }));
+    assert!(r.is_err());
+    assert_eq!(
+        *futures_lite::future::block_on(c.get_or_init(|| async { 8 })),
+        8
+    );
+}

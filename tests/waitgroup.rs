@@ -6,9 +6,6 @@ use goro::atomic::Int64;
 use goro::sync::WaitGroup;
 use std::sync::Arc;
 
-// NOTE: the tests keep their JoinHandles alive until the end: the temporary runtime
-// stub cancels a goroutine whose handle is dropped (the real runtime detaches it).
-
 #[test]
 fn wait_on_zero_returns_at_once() {
     run_within(5, async {
@@ -162,4 +159,13 @@ fn debug_and_default() {
     let wg = WaitGroup::default();
     wg.add(2);
     assert_eq!(format!("{wg:?}"), "WaitGroup { count: 2 }");
+}
+
+#[test]
+fn types_are_send_sync() {
+    fn assert_send<T: Send>() {}
+    fn assert_sync<T: Sync>() {}
+    assert_send::<WaitGroup>();
+    assert_sync::<WaitGroup>();
+    assert_send::<goro::sync::Wait<'static>>();
 }

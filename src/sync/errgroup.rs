@@ -28,7 +28,10 @@
 //!   slot before running its body, so at most `limit` bodies run at a time. Parked
 //!   goroutines are cheap in goro; [`try_go`](ErrGroup::try_go) is Go's `TryGo`.
 //! * Members return `Result<(), E>` instead of `error`; a panicking member becomes an
-//!   error instead of crashing the program (Go 1.x re-panics in the goroutine).
+//!   error instead of crashing the program, in line with goro's default panic policy.
+//!   (In Go a member's panic crashes the program; x/sync briefly carried the panic to
+//!   `Wait` as an `errgroup.PanicError`, golang/go#53757, and reverted that in 2025.)
+//!   The panic message is still printed by the panic hook when it happens.
 //! * `wait` takes the first error out: a second `wait` returns `Ok(())` unless a new
 //!   error occurred.
 //! * A limit must be at least 1 (Go: 0 blocks every `Go`; negative removes the limit).
@@ -43,6 +46,11 @@ use super::{Semaphore, WaitGroup};
 use crate::context::{CancelFn, Context};
 
 /// The default error type of [`ErrGroup`]: any boxed error.
+///
+/// ```
+/// let e: goro::sync::BoxError = "failed".into();
+/// assert_eq!(e.to_string(), "failed");
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The error a panicking [`ErrGroup`] member turns into (with the panic's message).
@@ -113,9 +121,6 @@ struct Inner<E> {
     err: Mutex<Option<E>>,
     cancel: Option<CancelFn>,
     limit: Mutex<Option<Arc<Semaphore>>>,
-    // TEMPORARY: the runtime stub cancels a goroutine whose JoinHandle is dropped (the
-    // real runtime detaches it), so the members' handles are kept until `wait`.
-    handles: Mutex<Vec<crate::JoinHandle<()>>>,
 }
 
 /// A group of goroutines whose first error is kept: Go's `errgroup.Group`.
@@ -160,7 +165,6 @@ where
                 err: Mutex::new(None),
                 cancel,
                 limit: Mutex::new(None),
-                handles: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -312,8 +316,8 @@ where
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let h = self.inner.wg.go(fut);
-        lock(&self.inner.handles).push(h);
+        // The handle is dropped: the goroutine is detached (the wait group tracks it).
+        drop(self.inner.wg.go(fut));
     }
 
     /// Waits for every member, cancels the group's context, and returns the first
@@ -329,7 +333,6 @@ where
     /// ```
     pub async fn wait(&self) -> Result<(), E> {
         self.inner.wg.wait().await;
-        lock(&self.inner.handles).clear();
         if let Some(c) = &self.inner.cancel {
             c.cancel();
         }

@@ -37,3 +37,39 @@ pub use once::{Once, OnceCell};
 pub use rwmutex::{Read, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, Write};
 pub use semaphore::{Acquire, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use waitgroup::{Wait, WaitGroup};
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// The `_blocking` forms called from a goroutine that has spent its cooperative
+    /// budget (a misuse, but one that must not hang): their `block_on` loop must not
+    /// spin on the exhausted budget.
+    #[test]
+    fn blocking_forms_in_a_goroutine_with_no_budget_left() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            crate::run(async {
+                let h = crate::go(async {
+                    let m = Mutex::new(0);
+                    let rw = RwMutex::new(0);
+                    let sem = Semaphore::new(1);
+                    let wg = WaitGroup::new();
+                    for _ in 0..crate::runtime::coop::BUDGET {
+                        drop(m.lock().await);
+                    }
+                    // The budget is spent: the next async operation would yield.
+                    drop(rw.read_blocking());
+                    drop(rw.write_blocking());
+                    drop(sem.acquire_blocking(1));
+                    wg.wait_blocking();
+                });
+                h.await.unwrap();
+            });
+            let _ = tx.send(());
+        });
+        rx.recv_timeout(Duration::from_secs(20))
+            .expect("a _blocking form spun on an exhausted budget");
+    }
+}

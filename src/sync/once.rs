@@ -23,7 +23,8 @@
 //!   initialising future is *cancelled* (dropped before it finished, which Go cannot
 //!   do), nothing is recorded and the next caller runs its initialiser.
 //! * `OnceCell::get_or_init` is cancel-safe the same way: a cancelled initialiser
-//!   leaves the cell empty.
+//!   leaves the cell empty. So does a panicking one (the next caller initialises);
+//!   Go's `sync.OnceValue` instead re-panics with the same value on every call.
 
 use std::fmt;
 use std::future::Future;

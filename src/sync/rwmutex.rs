@@ -106,7 +106,10 @@ impl RawRw {
 
     /// Drives a read lock: `Ready` once this reader is active.
     fn poll_read(&self, r: &mut ReadWait, cx: &mut Context<'_>) -> Poll<()> {
-        if r.queued_gen.is_none() && crate::runtime::coop::poll_proceed(cx).is_pending() {
+        if r.queued_gen.is_none()
+            && !r.blocking
+            && crate::runtime::coop::poll_proceed(cx).is_pending()
+        {
             return Poll::Pending;
         }
         if r.queued_gen.is_none() && self.try_read() {
@@ -231,6 +234,8 @@ impl RawRw {
 struct ReadWait {
     listener: Option<EventListener>,
     queued_gen: Option<u64>,
+    /// `read_blocking`: spends no cooperative budget (see `mutex::Waiter`).
+    blocking: bool,
 }
 
 #[derive(Default)]
@@ -333,7 +338,9 @@ impl<T: ?Sized> RwMutex<T> {
             wait: ReadWait {
                 listener: None,
                 queued_gen: None,
+                blocking: false,
             },
+            done: false,
         }
     }
 
@@ -406,7 +413,9 @@ impl<T: ?Sized> RwMutex<T> {
     /// assert_eq!(*m.read_blocking(), 5);
     /// ```
     pub fn read_blocking(&self) -> RwMutexReadGuard<'_, T> {
-        futures_lite::future::block_on(self.read())
+        let mut fut = self.read();
+        fut.wait.blocking = true;
+        futures_lite::future::block_on(fut)
     }
 
     /// [`write`](RwMutex::write), blocking the calling thread (for plain threads).
@@ -417,7 +426,9 @@ impl<T: ?Sized> RwMutex<T> {
     /// assert_eq!(*m.read_blocking(), 6);
     /// ```
     pub fn write_blocking(&self) -> RwMutexWriteGuard<'_, T> {
-        futures_lite::future::block_on(self.write())
+        let mut fut = self.write();
+        fut.wait.mutex.blocking = true;
+        futures_lite::future::block_on(fut)
     }
 
     /// A mutable reference to the data (no locking: `&mut self` proves exclusivity).
@@ -449,19 +460,30 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutex<T> {
     }
 }
 
-/// The future returned by [`RwMutex::read`].
+/// The future returned by [`RwMutex::read`]; cancel-safe.
+///
+/// ```
+/// let m = goro::sync::RwMutex::new(1);
+/// let fut: goro::sync::Read<'_, i32> = m.read();
+/// assert_eq!(*futures_lite::future::block_on(fut), 1);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Read<'a, T: ?Sized> {
     lock: &'a RwMutex<T>,
     wait: ReadWait,
+    done: bool,
 }
 
 impl<'a, T: ?Sized> Future for Read<'a, T> {
     type Output = RwMutexReadGuard<'a, T>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        assert!(!this.done, "`Read` polled after completion");
         match this.lock.raw.poll_read(&mut this.wait, cx) {
-            Poll::Ready(()) => Poll::Ready(RwMutexReadGuard { lock: this.lock }),
+            Poll::Ready(()) => {
+                this.done = true;
+                Poll::Ready(RwMutexReadGuard { lock: this.lock })
+            }
             Poll::Pending => Poll::Pending,
         }
     }
@@ -473,7 +495,20 @@ impl<T: ?Sized> Drop for Read<'_, T> {
     }
 }
 
-/// The future returned by [`RwMutex::write`].
+impl<T: ?Sized> fmt::Debug for Read<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Read").finish_non_exhaustive()
+    }
+}
+
+/// The future returned by [`RwMutex::write`]; cancel-safe.
+///
+/// ```
+/// let m = goro::sync::RwMutex::new(1);
+/// let fut: goro::sync::Write<'_, i32> = m.write();
+/// *futures_lite::future::block_on(fut) += 1;
+/// assert_eq!(*m.read_blocking(), 2);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Write<'a, T: ?Sized> {
     lock: &'a RwMutex<T>,
@@ -485,6 +520,8 @@ impl<'a, T: ?Sized> Future for Write<'a, T> {
     type Output = RwMutexWriteGuard<'a, T>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        // Polling again after completion must not return a second write guard.
+        assert!(!this.done, "`Write` polled after completion");
         let raw = &this.lock.raw;
         if !this.wait.draining {
             match raw.writers.poll_lock(&mut this.wait.mutex, cx) {
@@ -520,6 +557,12 @@ impl<T: ?Sized> Drop for Write<'_, T> {
         } else {
             raw.writers.cancel(&mut self.wait.mutex);
         }
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for Write<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Write").finish_non_exhaustive()
     }
 }
 
@@ -607,5 +650,138 @@ impl<T: ?Sized> Drop for RwMutexWriteGuard<'_, T> {
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutexWriteGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// Stress: six threads take read or write locks at random and often give up
+    /// waiting after a random 0-4 ms (cancelling queued readers, admitted-but-unpolled
+    /// readers, writers waiting for the writers' mutex and writers draining readers).
+    /// Writers are exclusive, readers never overlap a writer, every write is counted,
+    /// and the state ends idle.
+    #[test]
+    fn stress_with_cancellation() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let m = Arc::new(RwMutex::new(0u64));
+        let m2 = m.clone();
+        std::thread::spawn(move || {
+            let readers = Arc::new(AtomicUsize::new(0));
+            let writers = Arc::new(AtomicUsize::new(0));
+            let writes = Arc::new(AtomicUsize::new(0));
+            let threads: Vec<_> = (0..6u64)
+                .map(|t| {
+                    let (m, readers, writers, writes) =
+                        (m2.clone(), readers.clone(), writers.clone(), writes.clone());
+                    std::thread::spawn(move || {
+                        let mut rng = t * 104_729 + 7;
+                        let deadline = Instant::now() + Duration::from_millis(300);
+                        while Instant::now() < deadline {
+                            rng ^= rng << 13;
+                            rng ^= rng >> 7;
+                            rng ^= rng << 17;
+                            let patience = Duration::from_micros(rng % 4000);
+                            let hold = Duration::from_micros(rng % 150);
+                            let spin = |d: Duration| {
+                                let t = Instant::now();
+                                while t.elapsed() < d {
+                                    std::hint::spin_loop();
+                                }
+                            };
+                            let timeout = async {
+                                crate::time::sleep(patience).await;
+                            };
+                            if rng % 3 == 0 {
+                                let w = futures_lite::future::block_on(futures_lite::future::or(
+                                    async { Some(m.write().await) },
+                                    async {
+                                        timeout.await;
+                                        None
+                                    },
+                                ));
+                                if let Some(mut g) = w {
+                                    assert_eq!(writers.fetch_add(1, Ordering::SeqCst), 0);
+                                    assert_eq!(readers.load(Ordering::SeqCst), 0);
+                                    *g += 1;
+                                    writes.fetch_add(1, Ordering::SeqCst);
+                                    spin(hold);
+                                    writers.fetch_sub(1, Ordering::SeqCst);
+                                }
+                            } else {
+                                let r = futures_lite::future::block_on(futures_lite::future::or(
+                                    async { Some(m.read().await) },
+                                    async {
+                                        timeout.await;
+                                        None
+                                    },
+                                ));
+                                if let Some(g) = r {
+                                    readers.fetch_add(1, Ordering::SeqCst);
+                                    assert_eq!(writers.load(Ordering::SeqCst), 0);
+                                    let _ = *g;
+                                    spin(hold);
+                                    readers.fetch_sub(1, Ordering::SeqCst);
+                                }
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
+            }
+            let _ = tx.send(writes.load(Ordering::SeqCst));
+        });
+        let writes = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("stress test hung or panicked");
+        assert_eq!(*m.try_read().expect("lock must end free") as usize, writes);
+        let s = m.raw.state.load(Ordering::SeqCst);
+        assert_eq!(s & !(u64::MAX << 49), 0, "state not idle: {s:#x}");
+        assert!(m.try_write().is_some());
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::RwMutex;
+    use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use loom::sync::Arc;
+
+    /// A writer and two readers: never a reader together with the writer, no lost
+    /// wake-up (every thread finishes), the state returns to idle.
+    #[test]
+    fn readers_and_writer() {
+        loom::model(|| {
+            let m = Arc::new(RwMutex::new(0usize));
+            let writer_in = Arc::new(AtomicUsize::new(0));
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (m, writer_in) = (m.clone(), writer_in.clone());
+                    loom::thread::spawn(move || {
+                        let g = loom::future::block_on(m.read());
+                        assert_eq!(writer_in.load(SeqCst), 0);
+                        assert!(*g <= 1);
+                    })
+                })
+                .collect();
+            {
+                let mut g = loom::future::block_on(m.write());
+                writer_in.store(1, SeqCst);
+                *g += 1;
+                writer_in.store(0, SeqCst);
+            }
+            for r in readers {
+                r.join().unwrap();
+            }
+            assert_eq!(*m.try_write().unwrap(), 1);
+            let s = m.raw.state.load(SeqCst);
+            assert_eq!(s & !(u64::MAX << 49), 0, "state not idle: {s:#x}");
+        });
     }
 }

@@ -1,15 +1,15 @@
-//! The atomics and `Arc` used by `goro::sync`: loom's under `--cfg loom` (so the loom
+//! The atomics, `Arc` and `Mutex` used by `goro::sync`: loom's under `--cfg loom` (so the loom
 //! models explore every interleaving of the real code), std's otherwise.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicIsize, AtomicU64, AtomicUsize};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, AtomicUsize};
 #[cfg(loom)]
-pub(crate) use loom::sync::Arc;
+pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicIsize, AtomicU64, AtomicUsize};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, AtomicUsize};
 #[cfg(not(loom))]
-pub(crate) use std::sync::Arc;
+pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
 
 pub(crate) use std::sync::atomic::Ordering;
 

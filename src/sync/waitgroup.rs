@@ -58,12 +58,11 @@ use super::shim::{Arc, AtomicIsize, AtomicUsize, Ordering::SeqCst};
 /// goro::run(async {
 ///     let wg = WaitGroup::new();
 ///     let sum = Arc::new(Int64::new(0));
-///     let mut handles = Vec::new();
 ///     for i in 1..=10 {
 ///         let sum = sum.clone();
-///         handles.push(wg.go(async move {
+///         wg.go(async move {
 ///             sum.add(i);
-///         }));
+///         });
 ///     }
 ///     wg.wait().await;
 ///     assert_eq!(sum.load(), 55);
@@ -173,7 +172,7 @@ impl WaitGroup {
     ///     let wg = goro::sync::WaitGroup::new();
     ///     wg.add(1);
     ///     let w = wg.clone();
-    ///     let _h = goro::go(async move { w.done() });
+    ///     goro::go(async move { w.done() });
     ///     wg.wait().await;
     ///     assert_eq!(wg.count(), 0);
     /// });
@@ -183,6 +182,7 @@ impl WaitGroup {
             inner: &self.inner,
             generation: None,
             listener: None,
+            blocking: false,
         }
     }
 
@@ -200,7 +200,9 @@ impl WaitGroup {
     /// wg.wait_blocking();
     /// ```
     pub fn wait_blocking(&self) {
-        futures_lite::future::block_on(self.wait())
+        let mut fut = self.wait();
+        fut.blocking = true;
+        futures_lite::future::block_on(fut)
     }
 
     /// Go 1.25's `WaitGroup.Go`: `add(1)`, spawn `fut` as a goroutine with
@@ -256,18 +258,32 @@ impl fmt::Debug for WaitGroup {
     }
 }
 
-/// The future returned by [`WaitGroup::wait`].
+/// The future returned by [`WaitGroup::wait`]; cancel-safe.
+///
+/// ```
+/// let wg = goro::sync::WaitGroup::new();
+/// let wait: goro::sync::Wait<'_> = wg.wait();
+/// futures_lite::future::block_on(wait); // the counter is zero
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<'a> {
     inner: &'a Inner,
     /// The generation seen when the wait started (once the counter was found non-zero).
     generation: Option<usize>,
     listener: Option<EventListener>,
+    /// `wait_blocking`: spends no cooperative budget (its `block_on` loop on a worker
+    /// thread would otherwise spin on an exhausted budget forever).
+    blocking: bool,
 }
 
 impl Wait<'_> {
+    /// The re-check after listening. Read-modify-writes (adding zero) rather than
+    /// loads: an RMW reads the latest value, and if it precedes the `done` that
+    /// reaches zero, it synchronises with it, so that `done`'s notification sees our
+    /// listener. No lost wake-up, whatever event-listener does inside.
     fn finished(&self, generation: usize) -> bool {
-        self.inner.count.load(SeqCst) == 0 || self.inner.generation.load(SeqCst) != generation
+        self.inner.count.fetch_add(0, SeqCst) == 0
+            || self.inner.generation.fetch_add(0, SeqCst) != generation
     }
 }
 
@@ -279,6 +295,11 @@ impl Future for Wait<'_> {
         let generation = match this.generation {
             Some(g) => g,
             None => {
+                // Cooperative budget (goro's runtime): a loop of waits that are always
+                // ready would otherwise never yield its worker.
+                if !this.blocking && crate::runtime::coop::poll_proceed(cx).is_pending() {
+                    return Poll::Pending;
+                }
                 let g = this.inner.generation.load(SeqCst);
                 if this.inner.count.load(SeqCst) == 0 {
                     return Poll::Ready(());
