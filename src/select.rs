@@ -7,6 +7,10 @@
 //! goro::run(async {
 //!     let (tx, rx) = goro::chan::<u32>(0);
 //!     let (quit_tx, quit_rx) = goro::chan::<()>(0);
+//!     // Keep a receiver here: when the goroutine's is dropped the channel would
+//!     // close and the send case could win with an error (Go's channels never close
+//!     // by themselves).
+//!     let _rx = rx.clone();
 //!     let h = goro::go(async move {
 //!         for _ in 0..3 {
 //!             println!("got {:?}", rx.recv().await);
@@ -1028,7 +1032,7 @@ impl<'a, T> Select<'a, T> {
     /// assert!(matches!(s.select_blocking(), goro::Selected::Recv { index: 0, value: Some(7) }));
     /// ```
     pub fn select_blocking(self) -> Selected<T> {
-        futures_lite::future::block_on(self.select())
+        crate::runtime::coop::unconstrained_while(|| futures_lite::future::block_on(self.select()))
     }
 }
 

@@ -29,6 +29,21 @@ pub(crate) fn unconstrained() {
     let _ = LEFT.try_with(|b| b.set(u16::MAX));
 }
 
+/// Runs `f` (a `_blocking` call that polls goro futures on this thread) without a
+/// budget: a blocked thread must never be told to yield, or it would spin forever.
+pub(crate) fn unconstrained_while<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u16>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(v) = self.0 {
+                let _ = LEFT.try_with(|b| b.set(v));
+            }
+        }
+    }
+    let _restore = Restore(LEFT.try_with(|b| b.replace(u16::MAX)).ok());
+    f()
+}
+
 /// Spends one unit of budget: `Ready` to go on, or `Pending` (with the task already
 /// woken) when the goroutine must yield first. Call it before an operation that could
 /// complete without suspending; on `Pending`, take no effect and return `Pending`.
