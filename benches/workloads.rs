@@ -68,7 +68,10 @@ fn main() {
         id => id[1..].parse::<u32>().unwrap_or(0),
     });
     if let Some((id, rt)) = child {
-        let w = all.iter().find(|w| w.id == id).expect("--child: no such workload");
+        let w = all
+            .iter()
+            .find(|w| w.id == id)
+            .expect("--child: no such workload");
         let f = match rt.as_str() {
             "goro" => w.goro,
             "tokio" => w.tokio,
@@ -140,7 +143,10 @@ fn in_child(id: &str, rt: &str, scale: f64) -> f64 {
         .stderr(std::process::Stdio::inherit())
         .output()
         .expect("spawn the bench in a child process");
-    assert!(out.status.success(), "{id} {rt} failed in its child process");
+    assert!(
+        out.status.success(),
+        "{id} {rt} failed in its child process"
+    );
     String::from_utf8_lossy(&out.stdout)
         .trim()
         .parse()

@@ -499,7 +499,8 @@ impl Worker {
             if let (Some((fut, wake)), Some(waker)) = (main.as_mut(), main_waker.as_ref()) {
                 if wake.woken.swap(false, SeqCst) {
                     let slot = self.slot();
-                    slot.polls.store(slot.polls.load(Relaxed).wrapping_add(1), Relaxed);
+                    slot.polls
+                        .store(slot.polls.load(Relaxed).wrapping_add(1), Relaxed);
                     self.polling.set(true);
                     super::coop::reset();
                     let r = fut.as_mut().poll(&mut Context::from_waker(waker));
