@@ -545,7 +545,11 @@ impl Future for Done {
             match this.listener.as_mut() {
                 // Listen, then check again (the loop) before sleeping.
                 None => this.listener = Some(signal.event.listen()),
-                Some(l) => match Pin::new(l).poll(cx) {
+                Some(l) => match crate::runtime::deadlock::poll_goro(
+                    cx,
+                    crate::runtime::deadlock::Wait::Context,
+                    |cx| Pin::new(l).poll(cx),
+                ) {
                     Poll::Ready(()) => this.listener = None,
                     Poll::Pending => break,
                 },
@@ -556,7 +560,11 @@ impl Future for Done {
                 let sleep = this
                     .sleep
                     .get_or_insert_with(|| crate::time::sleep_until(d));
-                match Pin::new(sleep).poll(cx) {
+                match crate::runtime::deadlock::poll_goro(
+                    cx,
+                    crate::runtime::deadlock::Wait::Context,
+                    |cx| Pin::new(sleep).poll(cx),
+                ) {
                     Poll::Ready(()) => {
                         this.sleep = None;
                         if signal.err().is_some() {

@@ -536,12 +536,15 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
         // finds a ready case never clones it).
         // SAFETY: state is POLLING: the slot is ours. (No channel lock is held
         // here, so the replaced waker may be dropped at once.)
-        drop(unsafe { ctx.set_waker(cx.waker()) });
+        drop(unsafe { ctx.set_waker(crate::runtime::deadlock::inner_waker(cx.waker())) });
         match ctx
             .state
             .compare_exchange(POLLING, WAITING, Ordering::AcqRel, Ordering::Acquire)
         {
-            Ok(_) => return Poll::Pending,
+            Ok(_) => {
+                crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::Select);
+                return Poll::Pending;
+            }
             Err(_) => {
                 // POLLING | NOTIFIED: a partner passed us over; look again.
                 passes += 1;
@@ -1032,7 +1035,7 @@ impl<'a, T> Select<'a, T> {
     /// assert!(matches!(s.select_blocking(), goro::Selected::Recv { index: 0, value: Some(7) }));
     /// ```
     pub fn select_blocking(self) -> Selected<T> {
-        crate::runtime::coop::unconstrained_while(|| futures_lite::future::block_on(self.select()))
+        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(self.select()))
     }
 }
 

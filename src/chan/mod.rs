@@ -216,7 +216,7 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.recv_blocking(), Some(1));
     /// ```
     pub fn send_blocking(&self, v: T) -> Result<(), SendError<T>> {
-        crate::runtime::coop::unconstrained_while(|| futures_lite::future::block_on(self.send(v)))
+        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(self.send(v)))
     }
 
     /// Closes the channel: parked and future sends fail, receivers drain the
@@ -326,7 +326,7 @@ impl<T> Receiver<T> {
     /// t.join().unwrap().unwrap();
     /// ```
     pub fn recv_blocking(&self) -> Option<T> {
-        crate::runtime::coop::unconstrained_while(|| futures_lite::future::block_on(self.recv()))
+        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(self.recv()))
     }
 
     /// Turns the receiver into a receive future that owns it.

@@ -87,7 +87,9 @@ impl<T> OpCore<T> {
                         // SAFETY: the node is not queued and we hold the lock: we
                         // own the ctx and the node.
                         let old = unsafe {
-                            let old = self.ctx.set_waker(cx.waker());
+                            let old = self
+                                .ctx
+                                .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()));
                             self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
                             self.node.set_owner(self.me(), 0);
                             g.recvq.push_back(&self.node);
@@ -96,6 +98,7 @@ impl<T> OpCore<T> {
                         self.node.status.set(QUEUED);
                         drop(g);
                         drop(old);
+                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanRecv);
                         Poll::Pending
                     }
                 }
@@ -107,9 +110,13 @@ impl<T> OpCore<T> {
                         // Still queued (a claim completes under this lock): we
                         // own the waker slot while we hold the lock.
                         // SAFETY: see above.
-                        let old = unsafe { self.ctx.set_waker(cx.waker()) };
+                        let old = unsafe {
+                            self.ctx
+                                .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()))
+                        };
                         drop(g);
                         drop(old);
+                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanRecv);
                         return Poll::Pending;
                     }
                     drop(g);
@@ -154,7 +161,9 @@ impl<T> OpCore<T> {
                         // SAFETY: not queued, lock held: we own node and ctx.
                         let old = unsafe {
                             self.node.put(v);
-                            let old = self.ctx.set_waker(cx.waker());
+                            let old = self
+                                .ctx
+                                .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()));
                             self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
                             self.node.set_owner(self.me(), 0);
                             g.sendq.push_back(&self.node);
@@ -163,6 +172,7 @@ impl<T> OpCore<T> {
                         self.node.status.set(QUEUED);
                         drop(g);
                         drop(old);
+                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanSend);
                         Poll::Pending
                     }
                 }
@@ -172,9 +182,13 @@ impl<T> OpCore<T> {
                     let g = chan.lock();
                     if self.ctx.state.load(Ordering::Acquire) != selected(0) {
                         // SAFETY: queued and uncommitted, lock held.
-                        let old = unsafe { self.ctx.set_waker(cx.waker()) };
+                        let old = unsafe {
+                            self.ctx
+                                .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()))
+                        };
                         drop(g);
                         drop(old);
+                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanSend);
                         return Poll::Pending;
                     }
                     drop(g);

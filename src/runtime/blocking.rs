@@ -114,7 +114,8 @@ impl<T> std::fmt::Debug for Unblock<T> {
 impl<T> Future for Unblock<T> {
     type Output = T;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        Pin::new(&mut self.task).poll(cx)
+        use super::deadlock::{poll_goro, Wait};
+        poll_goro(cx, Wait::Unblock, |cx| Pin::new(&mut self.task).poll(cx))
     }
 }
 

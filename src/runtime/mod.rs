@@ -15,6 +15,14 @@
 //! dropped (its destructors run) and the worker threads are joined, as Go terminates
 //! all goroutines when `main` returns.
 //!
+//! # Deadlocks
+//! As in Go, when the main goroutine waits and nothing inside goro can ever wake any
+//! goroutine again, `run` panics with `fatal error: all goroutines are asleep -
+//! deadlock!` and a [`dump`] of the goroutines and what each waits on. Goroutines
+//! waiting on something goro cannot see into (sockets, other executors' futures)
+//! keep the detector silent; see [`Builder::detect_deadlock`] and the `deadlock`
+//! module for the exact rule.
+//!
 //! # Differences from Go
 //! - Goroutines are cooperative: one that computes for a long time without `.await`
 //!   holds its worker (Go preempts after 10 ms). Use [`yield_now`] in long loops and
@@ -27,6 +35,7 @@
 
 mod blocking;
 pub(crate) mod coop;
+pub(crate) mod deadlock;
 #[cfg(all(test, loom))]
 mod loom_idle;
 pub(crate) mod park;
@@ -62,6 +71,7 @@ use worker::{MainWake, Shared, Worker};
 /// });
 /// assert_eq!(sum, 55);
 /// ```
+#[track_caller]
 pub fn run<F: Future>(fut: F) -> F::Output {
     Runtime::new().block_on(fut)
 }
@@ -212,6 +222,27 @@ pub fn gomaxprocs() -> usize {
     }
 }
 
+/// A dump of the current runtime's goroutines in the style of Go's SIGQUIT dump:
+/// the main goroutine and every goroutine that has parked at least once, each with
+/// what it last waited on (`chan receive`, `sync.Mutex.Lock`, ... or `foreign
+/// future` for something goro cannot see into), how long if a minute or more, and
+/// where it was spawned. Goroutines that never parked are not listed, and a listed
+/// goroutine may be running again by the time you read it. Empty outside a runtime.
+///
+/// ```
+/// goro::run(async {
+///     let (_tx, rx) = goro::chan::<u8>(0);
+///     let h = goro::go(async move { rx.recv().await });
+///     goro::yield_now().await;
+///     let d = goro::runtime::dump();
+///     assert!(d.contains("goroutine main"));
+///     h.cancel();
+/// });
+/// ```
+pub fn dump() -> String {
+    worker::current().map_or_else(String::new, |s| s.dump())
+}
+
 /// A goroutine runtime: worker threads with their run queues.
 ///
 /// Most programs use [`run`]; build one explicitly to choose the number of workers,
@@ -247,6 +278,7 @@ pub struct Builder {
     workers: Option<usize>,
     thread_name: String,
     panic_abort: bool,
+    detect_deadlock: bool,
 }
 
 impl Default for Builder {
@@ -278,6 +310,7 @@ impl Builder {
             workers: None,
             thread_name: "goro-worker".into(),
             panic_abort: false,
+            detect_deadlock: true,
         }
     }
 
@@ -322,6 +355,20 @@ impl Builder {
         self
     }
 
+    /// Turns deadlock detection on (the default) or off. With it on, `run` and
+    /// `block_on` panic with Go's `fatal error: all goroutines are asleep -
+    /// deadlock!` and a goroutine dump when the main goroutine waits and nothing
+    /// inside goro can ever wake anybody (see the `runtime` module docs).
+    ///
+    /// ```
+    /// let rt = goro::Runtime::builder().detect_deadlock(false).build();
+    /// rt.block_on(async {});
+    /// ```
+    pub fn detect_deadlock(mut self, on: bool) -> Builder {
+        self.detect_deadlock = on;
+        self
+    }
+
     /// Builds the runtime, starting `workers - 1` threads; the thread that calls
     /// [`Runtime::block_on`] serves as the first worker while it waits.
     ///
@@ -336,6 +383,7 @@ impl Builder {
     fn build_inner(self, all_threads: bool) -> Runtime {
         let n = self.workers.unwrap_or_else(gomaxprocs_default);
         let shared = Shared::get(n, self.panic_abort);
+        shared.detect_deadlock.store(self.detect_deadlock, SeqCst);
         let first = if all_threads || n == 1 { 0 } else { 1 };
         let threads = (first..n)
             .map(|i| {
@@ -403,7 +451,9 @@ impl Runtime {
     /// let v = rt.block_on(async { goro::go(async { 5 }).await.unwrap() });
     /// assert_eq!(v, 5);
     /// ```
+    #[track_caller]
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        let caller = Location::caller();
         assert!(
             !worker::on_worker(),
             "goro: cannot call run/block_on from inside a goroutine (it would block a \
@@ -433,6 +483,11 @@ impl Runtime {
             }
             let w = Worker::new(shared, 0);
             let _release = Release(shared, w.clone());
+            shared.main_wait.store(0, SeqCst);
+            *shared
+                .main_location
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(caller);
             let wake = Arc::new(MainWake {
                 woken: std::sync::atomic::AtomicBool::new(true),
                 parker: shared.slots[0].parker.clone(),

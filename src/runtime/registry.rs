@@ -13,8 +13,10 @@
 use std::sync::Mutex;
 use std::task::Waker;
 
+/// An entry: generation, the goroutine's waker, and the address of its `Meta`
+/// (valid while the entry holds the waker, which keeps the task allocation alive).
 struct Shard {
-    entries: Vec<(u32, Option<Waker>)>,
+    entries: Vec<(u32, Option<Waker>, usize)>,
     free: Vec<u32>,
     live: usize,
 }
@@ -49,14 +51,14 @@ impl Registry {
     }
 
     /// Registers `waker` in shard `hint % shards`; returns its key.
-    pub(crate) fn insert(&self, hint: usize, waker: Waker) -> Key {
+    pub(crate) fn insert(&self, hint: usize, waker: Waker, meta: usize) -> Key {
         let si = hint % self.shards.len();
         let mut s = self.shard(si);
         s.live += 1;
         let idx = match s.free.pop() {
             Some(i) => i,
             None => {
-                s.entries.push((0, None));
+                s.entries.push((0, None, 0));
                 (s.entries.len() - 1) as u32
             }
         };
@@ -67,6 +69,7 @@ impl Registry {
         let e = &mut s.entries[idx as usize];
         e.0 = (e.0 + 1) & ((1 << GEN_BITS) - 1);
         e.1 = Some(waker);
+        e.2 = meta;
         ((si as u64) << (IDX_BITS + GEN_BITS)) | ((e.0 as u64) << IDX_BITS) | idx as u64 | (1 << 63)
     }
 
@@ -95,7 +98,7 @@ impl Registry {
         let w = {
             let s = self.shard(si);
             match s.entries.get(idx as usize) {
-                Some((g, Some(w))) if *g == gen => Some(w.clone()),
+                Some((g, Some(w), _)) if *g == gen => Some(w.clone()),
                 _ => None,
             }
         };
@@ -119,6 +122,21 @@ impl Registry {
             s.live = 0;
         }
         out
+    }
+
+    /// Calls `f` with the `Meta` of every registered goroutine, under its shard lock.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&super::task::Meta)) {
+        for i in 0..self.shards.len() {
+            let s = self.shard(i);
+            for e in s.entries.iter() {
+                if e.1.is_some() {
+                    // SAFETY: the entry holds the goroutine's waker, a reference to
+                    // its task allocation, which contains the `Meta` at this address;
+                    // the entry cannot be removed while we hold the shard lock.
+                    f(unsafe { &*(e.2 as *const super::task::Meta) });
+                }
+            }
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {

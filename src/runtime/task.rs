@@ -28,6 +28,8 @@ pub(crate) struct Meta {
     pub(crate) location: &'static Location<'static>,
     /// `CANCEL` bit | registry key (0 when not registered).
     state: AtomicU64,
+    /// What the goroutine waits on (see `deadlock::encode`); 0 until it parks.
+    pub(crate) wait: AtomicU64,
 }
 
 impl Meta {
@@ -41,6 +43,7 @@ impl Meta {
             id,
             location,
             state: AtomicU64::new(0),
+            wait: AtomicU64::new(0),
         }
     }
 
@@ -51,6 +54,7 @@ impl Meta {
             id: 0,
             location: Location::caller(),
             state: AtomicU64::new(0),
+            wait: AtomicU64::new(0),
         }
     }
 
@@ -164,6 +168,9 @@ pin_project_lite::pin_project! {
             if key != 0 {
                 shared.registry.remove(key);
             }
+            if meta.wait.load(Relaxed) & super::deadlock::FOREIGN != 0 {
+                shared.foreign_goroutines.fetch_sub(1, SeqCst);
+            }
             shared.goroutine_finished();
         }
     }
@@ -191,14 +198,45 @@ impl<F: Future> Future for GoFuture<'_, F> {
         let Some(fut) = this.inner.as_mut().as_pin_mut() else {
             return Poll::Ready(Err(JoinError::Cancelled));
         };
-        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+        let shared = meta.shared();
+        let (r, wait) = if shared.detect_deadlock.load(Relaxed) {
+            super::deadlock::tracked_poll(cx, |cx| {
+                match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+                    Ok(p) => p.map(Ok),
+                    Err(e) => Poll::Ready(Err(e)),
+                }
+            })
+        } else {
+            let r = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+                Ok(p) => p.map(Ok),
+                Err(e) => Poll::Ready(Err(e)),
+            };
+            (r, None)
+        };
+        let r = match r {
+            Poll::Ready(Ok(v)) => Ok(Poll::Ready(v)),
+            Poll::Pending => Ok(Poll::Pending),
+            Poll::Ready(Err(e)) => Err(e),
+        };
+        match r {
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
             Ok(Poll::Pending) => {
+                if shared.detect_deadlock.load(Relaxed) {
+                    let prev = meta.wait.load(Relaxed);
+                    let now = super::deadlock::encode(wait, prev);
+                    if now != prev {
+                        meta.wait.store(now, Relaxed);
+                        if (now ^ prev) & super::deadlock::FOREIGN != 0 {
+                            shared.foreign_goroutines.fetch_add(1, SeqCst);
+                        }
+                    }
+                }
                 if meta.state.load(Relaxed) & KEY == 0 {
-                    let shared = meta.shared();
-                    let key = shared
-                        .registry
-                        .insert(super::worker::shard_hint(), cx.waker().clone());
+                    let key = shared.registry.insert(
+                        super::worker::shard_hint(),
+                        cx.waker().clone(),
+                        meta as *const Meta as usize,
+                    );
                     // SeqCst pairs with `cancel`: either it sees the key and wakes us
                     // through the registry, or we see its flag here.
                     if meta.state.fetch_or(key, SeqCst) & CANCEL != 0 {
@@ -209,7 +247,6 @@ impl<F: Future> Future for GoFuture<'_, F> {
             }
             Err(payload) => {
                 this.inner.set(None);
-                let shared = meta.shared();
                 let msg = panic_message(payload.as_ref()).unwrap_or("Box<dyn Any>");
                 if shared.panic_abort.load(Relaxed) {
                     eprintln!(
@@ -331,7 +368,13 @@ impl<T> Future for JoinHandle<T> {
         let Some(task) = self.task.as_mut() else {
             return Poll::Ready(Err(JoinError::Cancelled));
         };
-        match Pin::new(task).poll(cx) {
+        // Wait through the task's own waker: a goro wait, not a foreign one.
+        let waker = super::deadlock::inner_waker(cx.waker());
+        let r = Pin::new(task).poll(&mut Context::from_waker(waker));
+        if r.is_pending() {
+            super::deadlock::note(super::deadlock::Wait::Join);
+        }
+        match r {
             Poll::Ready(Some(r)) => Poll::Ready(r),
             // Closed without output: dropped by runtime shutdown.
             Poll::Ready(None) => Poll::Ready(Err(JoinError::Cancelled)),

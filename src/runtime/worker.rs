@@ -116,6 +116,13 @@ pub(crate) struct Shared {
     pub(crate) slot0_owned: AtomicBool,
     /// Whether a parked worker is watching for stranded `next` tasks.
     watcher: AtomicBool,
+    /// Deadlock detection (see `deadlock`): on, goroutines whose waker is held by
+    /// something foreign, the main goroutine's wait state, wakes from outside.
+    pub(crate) detect_deadlock: AtomicBool,
+    pub(crate) foreign_goroutines: AtomicUsize,
+    pub(crate) main_wait: AtomicU64,
+    pub(crate) main_location: Mutex<Option<&'static std::panic::Location<'static>>>,
+    remote_wakes: AtomicU64,
 }
 
 thread_local! {
@@ -210,6 +217,8 @@ impl Shared {
         self.mains.store(0, SeqCst);
         self.slot0_owned.store(false, SeqCst);
         self.watcher.store(false, SeqCst);
+        self.foreign_goroutines.store(0, SeqCst);
+        self.main_wait.store(0, SeqCst);
         self.shutdown.store(false, SeqCst);
         self.closed.store(false, SeqCst);
         RETIRED.lock().unwrap_or_else(|e| e.into_inner()).push(self);
@@ -241,6 +250,11 @@ impl Shared {
             mains: AtomicUsize::new(0),
             slot0_owned: AtomicBool::new(false),
             watcher: AtomicBool::new(false),
+            detect_deadlock: AtomicBool::new(true),
+            foreign_goroutines: AtomicUsize::new(0),
+            main_wait: AtomicU64::new(0),
+            main_location: Mutex::new(None),
+            remote_wakes: AtomicU64::new(0),
         }
     }
 
@@ -249,6 +263,7 @@ impl Shared {
     }
 
     fn schedule_remote(&self, task: Task) {
+        self.remote_wakes.fetch_add(1, Relaxed);
         if self.closed.load(Acquire) {
             drop(task); // the runtime is gone: the goroutine is dropped
             return;
@@ -279,6 +294,75 @@ impl Shared {
             drop(idle);
             self.slots[i].parker.unpark();
         }
+    }
+
+    /// Whether nothing inside goro can ever wake any goroutine of this runtime again
+    /// (see `deadlock`). Called by a parking worker that is registered idle.
+    fn deadlock_candidate(&self, main: &MainWake) -> bool {
+        use super::deadlock::BLOCKED_THREADS;
+        self.locally_quiet(main)
+            && BLOCKED_THREADS.load(SeqCst) == 0
+            && super::blocking::pending() == 0
+            && driver::live() == 0
+    }
+
+    /// The part of [`deadlock_candidate`](Self::deadlock_candidate) that only this
+    /// runtime decides: all workers idle, nothing queued, main and every goroutine
+    /// waiting on goro primitives.
+    fn locally_quiet(&self, main: &MainWake) -> bool {
+        use super::deadlock::FOREIGN;
+        let mw = self.main_wait.load(SeqCst);
+        self.detect_deadlock.load(Relaxed)
+            && self.num_idle.load(SeqCst) == self.slots.len()
+            && !main.woken.load(SeqCst)
+            && mw != 0
+            && mw & FOREIGN == 0
+            && self.foreign_goroutines.load(SeqCst) == 0
+            && self.injector.is_empty()
+            && self
+                .slots
+                .iter()
+                .all(|s| s.queue.len() == 0 && !s.queue.has_next())
+    }
+
+    /// A number that changes whenever a goroutine runs or is woken from outside.
+    fn progress(&self) -> u64 {
+        self.remote_wakes.load(SeqCst)
+            + self
+                .slots
+                .iter()
+                .map(|s| s.polls.load(SeqCst) as u64)
+                .sum::<u64>()
+    }
+
+    /// The goroutine dump of a deadlock report (Go's format, roughly).
+    pub(crate) fn dump(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let (wait, waited) = super::deadlock::decode(self.main_wait.load(SeqCst));
+        let loc = *self.main_location.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(
+            out,
+            "goroutine main [{}{}]:\n\tgoro::run at {}",
+            wait.map_or("foreign future", |w| w.name()),
+            minutes(waited),
+            loc.map_or("?".to_string(), |l| l.to_string())
+        );
+        let mut rows = Vec::new();
+        self.registry.for_each(|m| {
+            let (wait, waited) = super::deadlock::decode(m.wait.load(SeqCst));
+            rows.push((m.id, wait, waited, m.location));
+        });
+        rows.sort_by_key(|r| r.0);
+        for (id, wait, waited, loc) in rows {
+            let _ = writeln!(
+                out,
+                "\ngoroutine {id} [{}{}]:\n\tspawned at {loc}",
+                wait.map_or("foreign future", |w| w.name()),
+                minutes(waited)
+            );
+        }
+        out
     }
 
     /// Work any worker could take: a ring or the injector (not `next` slots).
@@ -503,7 +587,20 @@ impl Worker {
                         .store(slot.polls.load(Relaxed).wrapping_add(1), Relaxed);
                     self.polling.set(true);
                     super::coop::reset();
-                    let r = fut.as_mut().poll(&mut Context::from_waker(waker));
+                    let mut cx = Context::from_waker(waker);
+                    let r = if self.shared.detect_deadlock.load(Relaxed) {
+                        let (r, wait) =
+                            super::deadlock::tracked_poll(&mut cx, |cx| fut.as_mut().poll(cx));
+                        let prev = self.shared.main_wait.load(Relaxed);
+                        let mut now = super::deadlock::encode(wait, prev);
+                        if now == 0 {
+                            now = 1 << 8; // "parked" even at time 0
+                        }
+                        self.shared.main_wait.store(now, SeqCst);
+                        r
+                    } else {
+                        fut.as_mut().poll(&mut cx)
+                    };
                     self.polling.set(false);
                     if let Poll::Ready(v) = r {
                         return Some(v);
@@ -656,10 +753,29 @@ impl Worker {
             || main.is_some_and(|m| m.woken.load(SeqCst))
             || driver::due();
         let mut rescued = None;
+        let mut deadlock_watch = None;
         if !ready {
             let parker = &self.slot().parker;
             let mut deadline = driver::claim_sleep(parker);
             let timer_duty = deadline.is_some();
+            // Deadlock: while this runtime is quiet the main thread (worker 0) looks
+            // again every grace period (timers or blocked threads elsewhere in the
+            // process may hold off a report, and nothing else would wake it when they
+            // go); the last other worker to go idle makes it look at once.
+            match main {
+                Some(m) if sh.locally_quiet(m) => {
+                    deadlock_watch = Some(sh.progress());
+                    let g = std::time::Instant::now() + super::deadlock::GRACE;
+                    deadline = Some(deadline.map_or(g, |d| d.min(g)));
+                }
+                None if sh.detect_deadlock.load(Relaxed)
+                    && sh.mains.load(Relaxed) > 0
+                    && sh.num_idle.load(SeqCst) == sh.slots.len() =>
+                {
+                    sh.slots[0].parker.unpark();
+                }
+                _ => {}
+            }
             // Watch `next` slots: a task there is stranded if its worker stays in one
             // poll. One parked worker (the watcher) wakes every WATCH_PERIOD to rescue
             // such tasks, as Go's sysmon does; then nobody needs waking per placement.
@@ -693,6 +809,12 @@ impl Worker {
         if let Some(t) = rescued {
             // Run it next; our ring is empty, so this cannot overflow.
             self.slot().queue.push(t, &sh.injector);
+        }
+        if let (Some(before), Some(m)) = (deadlock_watch, main) {
+            if sh.progress() == before && sh.deadlock_candidate(m) {
+                let dump = sh.dump();
+                panic!("fatal error: all goroutines are asleep - deadlock!\n\n{dump}");
+            }
         }
         let mut idle = sh.lock_idle();
         if idle.in_list[self.index] {
@@ -744,5 +866,14 @@ impl Worker {
         if any {
             sh.notify_work();
         }
+    }
+}
+
+/// Go prints how long a goroutine has waited once it is a minute or more.
+fn minutes(d: std::time::Duration) -> String {
+    match d.as_secs() / 60 {
+        0 => String::new(),
+        1 => ", 1 minute".into(),
+        m => format!(", {m} minutes"),
     }
 }

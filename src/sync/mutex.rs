@@ -269,7 +269,11 @@ impl RawMutex {
     fn poll_lock_slow(&self, w: &mut Waiter, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             if let Some(listener) = w.listener.as_mut() {
-                match Pin::new(listener).poll(cx) {
+                match crate::runtime::deadlock::poll_goro(
+                    cx,
+                    crate::runtime::deadlock::Wait::Mutex,
+                    |cx| Pin::new(listener).poll(cx),
+                ) {
                     Poll::Ready(()) => w.listener = None,
                     Poll::Pending => return Poll::Pending,
                 }
@@ -532,7 +536,7 @@ impl<T: ?Sized> Mutex<T> {
         }
         let mut fut = self.lock();
         fut.waiter.blocking = true;
-        futures_lite::future::block_on(fut)
+        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(fut))
     }
 
     /// A mutable reference to the data (no locking: `&mut self` proves exclusivity).

@@ -117,7 +117,11 @@ impl RawRw {
         }
         loop {
             if let Some(l) = r.listener.as_mut() {
-                match Pin::new(l).poll(cx) {
+                match crate::runtime::deadlock::poll_goro(
+                    cx,
+                    crate::runtime::deadlock::Wait::RwRead,
+                    |cx| Pin::new(l).poll(cx),
+                ) {
                     Poll::Ready(()) => r.listener = None,
                     Poll::Pending => return Poll::Pending,
                 }
@@ -196,7 +200,11 @@ impl RawRw {
     fn poll_drain(&self, w: &mut WriteWait, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             if let Some(l) = w.drain.as_mut() {
-                match Pin::new(l).poll(cx) {
+                match crate::runtime::deadlock::poll_goro(
+                    cx,
+                    crate::runtime::deadlock::Wait::RwWrite,
+                    |cx| Pin::new(l).poll(cx),
+                ) {
                     Poll::Ready(()) => w.drain = None,
                     Poll::Pending => return Poll::Pending,
                 }
@@ -415,7 +423,7 @@ impl<T: ?Sized> RwMutex<T> {
     pub fn read_blocking(&self) -> RwMutexReadGuard<'_, T> {
         let mut fut = self.read();
         fut.wait.blocking = true;
-        futures_lite::future::block_on(fut)
+        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(fut))
     }
 
     /// [`write`](RwMutex::write), blocking the calling thread (for plain threads).
@@ -428,7 +436,7 @@ impl<T: ?Sized> RwMutex<T> {
     pub fn write_blocking(&self) -> RwMutexWriteGuard<'_, T> {
         let mut fut = self.write();
         fut.wait.mutex.blocking = true;
-        futures_lite::future::block_on(fut)
+        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(fut))
     }
 
     /// A mutable reference to the data (no locking: `&mut self` proves exclusivity).

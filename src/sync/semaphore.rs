@@ -210,7 +210,7 @@ impl Semaphore {
     pub fn acquire_blocking(&self, n: usize) -> SemaphorePermit<'_> {
         let mut fut = self.acquire(n);
         fut.blocking = true;
-        futures_lite::future::block_on(fut)
+        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(fut))
     }
 
     /// Returns `n` permits (Go's `Release`), e.g. ones whose guard was
@@ -338,7 +338,11 @@ impl<'a> Future for Acquire<'a> {
             match this.listener.as_mut() {
                 // Listen, then check the flag again (the loop) before sleeping.
                 None => this.listener = Some(node.event.listen()),
-                Some(l) => match Pin::new(l).poll(cx) {
+                Some(l) => match crate::runtime::deadlock::poll_goro(
+                    cx,
+                    crate::runtime::deadlock::Wait::Semaphore,
+                    |cx| Pin::new(l).poll(cx),
+                ) {
                     Poll::Ready(()) => this.listener = None,
                     Poll::Pending => return Poll::Pending,
                 },

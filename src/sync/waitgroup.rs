@@ -202,7 +202,7 @@ impl WaitGroup {
     pub fn wait_blocking(&self) {
         let mut fut = self.wait();
         fut.blocking = true;
-        futures_lite::future::block_on(fut)
+        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(fut))
     }
 
     /// Go 1.25's `WaitGroup.Go`: `add(1)`, spawn `fut` as a goroutine with
@@ -310,7 +310,11 @@ impl Future for Wait<'_> {
         };
         loop {
             if let Some(listener) = this.listener.as_mut() {
-                match Pin::new(listener).poll(cx) {
+                match crate::runtime::deadlock::poll_goro(
+                    cx,
+                    crate::runtime::deadlock::Wait::Group,
+                    |cx| Pin::new(listener).poll(cx),
+                ) {
                     Poll::Ready(()) => this.listener = None,
                     Poll::Pending => return Poll::Pending,
                 }

@@ -99,11 +99,13 @@ impl Future for Sleep {
             }
             return Poll::Ready(());
         }
+        let waker = crate::runtime::deadlock::inner_waker(cx.waker());
         match self.key {
-            Some(k) if driver::set_waker(k, cx.waker()) => {}
+            Some(k) if driver::set_waker(k, waker) => {}
             // Not armed yet, or fired early by the clock's rounding: (re-)arm.
-            _ => self.key = Some(driver::insert(self.deadline, cx.waker())),
+            _ => self.key = Some(driver::insert(self.deadline, waker)),
         }
+        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::Sleep);
         Poll::Pending
     }
 }

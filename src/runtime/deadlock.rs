@@ -1,0 +1,287 @@
+//! Deadlock detection: Go's "fatal error: all goroutines are asleep - deadlock!".
+//!
+//! # How goro knows a goroutine is asleep on goro alone
+//!
+//! Each goroutine poll (and each poll of the main goroutine) runs with a *tracking
+//! waker*: a waker that forwards to the task's own waker but notes, in a
+//! thread-local, every clone made of it. goro's own primitives (channels, select,
+//! `sync`, timers, `JoinHandle`, `unblock`) never clone the waker they are given:
+//! they take the task's own waker through [`inner_waker`] and record what they wait
+//! on with [`note`]. So after a poll returns `Pending`:
+//!
+//! - no clone was made: only goro primitives can wake the goroutine (or nothing can,
+//!   as for `std::future::pending()`, Go's `select {}`);
+//! - a clone was made: something goro cannot see into (a socket, a foreign channel,
+//!   another executor's timer) holds the waker; the goroutine is *foreign* until it
+//!   finishes, and while any goroutine is foreign goro never reports a deadlock (no
+//!   false positives).
+//!
+//! # When goro reports one
+//!
+//! When every worker is idle, no goroutine is runnable, the main goroutine waits on
+//! goro primitives only, no goroutine is foreign, no timer is armed (in the whole
+//! process), no `unblock` job is pending and no thread is blocked in a `_blocking`
+//! call, nothing inside goro can ever wake anybody again. Worker 0 (the thread in
+//! `run`) confirms that nothing moved for [`GRACE`] (a wake from a plain thread that
+//! holds a channel end would show) and then `run` panics with Go's message and a dump
+//! of the goroutines and what each waits on.
+//!
+//! Goro cannot see plain threads that hold channel ends and send without a
+//! `_blocking` call (`try_send` in a loop with sleeps): a program whose goroutines
+//! wait only on such a thread for longer than the grace period is reported. Use a
+//! goroutine or `unblock` for such work, or `Builder::detect_deadlock(false)`.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::LazyLock;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use std::time::{Duration, Instant};
+
+/// How long everything must stay still before a deadlock is reported.
+pub(crate) const GRACE: Duration = Duration::from_millis(100);
+
+/// What a goroutine waits on (Go's wait reasons).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Wait {
+    /// Returned `Pending` and registered nowhere: waits forever (Go's `select {}`).
+    Nothing = 0,
+    ChanRecv,
+    ChanSend,
+    Select,
+    Group,
+    Mutex,
+    RwRead,
+    RwWrite,
+    Semaphore,
+    Once,
+    Context,
+    Join,
+    Sleep,
+    Unblock,
+}
+
+const WAITS: [Wait; 14] = [
+    Wait::Nothing,
+    Wait::ChanRecv,
+    Wait::ChanSend,
+    Wait::Select,
+    Wait::Group,
+    Wait::Mutex,
+    Wait::RwRead,
+    Wait::RwWrite,
+    Wait::Semaphore,
+    Wait::Once,
+    Wait::Context,
+    Wait::Join,
+    Wait::Sleep,
+    Wait::Unblock,
+];
+
+impl Wait {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Wait::Nothing => "select (no cases)",
+            Wait::ChanRecv => "chan receive",
+            Wait::ChanSend => "chan send",
+            Wait::Select => "select",
+            Wait::Group => "sync.WaitGroup.Wait",
+            Wait::Mutex => "sync.Mutex.Lock",
+            Wait::RwRead => "sync.RWMutex.RLock",
+            Wait::RwWrite => "sync.RWMutex.Lock",
+            Wait::Semaphore => "semacquire",
+            Wait::Once => "sync.Once.Do",
+            Wait::Context => "context.Done",
+            Wait::Join => "JoinHandle.await",
+            Wait::Sleep => "sleep",
+            Wait::Unblock => "unblock",
+        }
+    }
+}
+
+/// A goroutine's wait state in one word: `FOREIGN` bit | since (ms, 32 bits) << 8 |
+/// wait kind.
+pub(crate) const FOREIGN: u64 = 1 << 63;
+
+static BASE: LazyLock<Instant> = LazyLock::new(Instant::now);
+
+pub(crate) fn encode(wait: Option<Wait>, prev: u64) -> u64 {
+    match wait {
+        None => FOREIGN | (prev & !FOREIGN),
+        Some(w) => {
+            let since = if prev & 0xff == w as u64 && prev != 0 {
+                (prev >> 8) & 0xffff_ffff // same wait as before: keep its start
+            } else {
+                BASE.elapsed().as_millis() as u64 & 0xffff_ffff
+            };
+            (prev & FOREIGN) | (since << 8) | w as u64
+        }
+    }
+}
+
+/// `(wait name, waiting for)` of an encoded state, or `None` if foreign.
+pub(crate) fn decode(word: u64) -> (Option<Wait>, Duration) {
+    let since = Duration::from_millis((word >> 8) & 0xffff_ffff);
+    let waited = BASE.elapsed().saturating_sub(since);
+    if word & FOREIGN != 0 {
+        (None, waited)
+    } else {
+        (Some(WAITS[(word & 0xff) as usize % WAITS.len()]), waited)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Track {
+    active: bool,
+    cloned: bool,
+    wait: u8,
+}
+
+thread_local! {
+    static TRACK: Cell<Track> = const { Cell::new(Track { active: false, cloned: false, wait: 0 }) };
+}
+
+/// Threads blocked in a goro `_blocking` call (they can wake goroutines).
+pub(crate) static BLOCKED_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Records what the goroutine being polled now waits on (a goro primitive about to
+/// return `Pending`).
+pub(crate) fn note(wait: Wait) {
+    let _ = TRACK.try_with(|t| {
+        let mut v = t.get();
+        if v.active {
+            v.wait = wait as u8;
+            t.set(v);
+        }
+    });
+}
+
+/// The task's own waker behind a tracking waker (goro primitives store this one, so
+/// that their registrations do not count as foreign).
+pub(crate) fn inner_waker(w: &Waker) -> &Waker {
+    if std::ptr::eq(w.vtable(), &VTABLE) {
+        // SAFETY: a waker with our vtable is only ever made by `tracked_poll`, whose
+        // data pointer is the `&Waker` it wraps, alive for the whole poll; `w`'s
+        // borrow cannot outlive that poll, so neither can the returned reference.
+        unsafe { &*(w.data() as *const Waker) }
+    } else {
+        w
+    }
+}
+
+static VTABLE: RawWakerVTable = RawWakerVTable::new(vt_clone, vt_wake, vt_wake, vt_drop);
+
+/// SAFETY (all four): `data` is the `&Waker` given to `tracked_poll`, valid while
+/// the tracking waker can be used (it is only lent, never owned, so `wake`
+/// and `drop` never run on an owned copy; clones are the inner waker's own).
+unsafe fn vt_clone(data: *const ()) -> RawWaker {
+    // SAFETY: see above.
+    let inner = unsafe { &*(data as *const Waker) };
+    let _ = TRACK.try_with(|t| {
+        let mut v = t.get();
+        v.cloned = true;
+        t.set(v);
+    });
+    let w = std::mem::ManuallyDrop::new(inner.clone());
+    RawWaker::new(w.data(), w.vtable())
+}
+
+unsafe fn vt_wake(data: *const ()) {
+    // SAFETY: see above.
+    unsafe { &*(data as *const Waker) }.wake_by_ref();
+}
+
+unsafe fn vt_drop(_: *const ()) {}
+
+/// Polls `f` with a tracking waker; returns its result and, on `Pending`, what the
+/// goroutine waits on (`None`: something foreign holds its waker).
+pub(crate) fn tracked_poll<R>(
+    cx: &mut Context<'_>,
+    f: impl FnOnce(&mut Context<'_>) -> Poll<R>,
+) -> (Poll<R>, Option<Wait>) {
+    let inner: &Waker = cx.waker();
+    // SAFETY: the vtable's functions only dereference `data` as the `&Waker` we pass,
+    // which outlives `tracking` (dropped at the end of this function); see `VTABLE`.
+    let tracking =
+        unsafe { Waker::from_raw(RawWaker::new(inner as *const Waker as *const (), &VTABLE)) };
+    let mut cx2 = Context::from_waker(&tracking);
+    let prev = TRACK.replace(Track {
+        active: true,
+        cloned: false,
+        wait: 0,
+    });
+    let r = f(&mut cx2);
+    let t = TRACK.replace(prev);
+    let wait = (!t.cloned).then(|| WAITS[t.wait as usize % WAITS.len()]);
+    (r, wait)
+}
+
+/// Polls a goro primitive's inner wait (an event listener, a timer) with the task's
+/// own waker, and records `wait` if it is pending.
+pub(crate) fn poll_goro<R>(
+    cx: &mut Context<'_>,
+    wait: Wait,
+    f: impl FnOnce(&mut Context<'_>) -> Poll<R>,
+) -> Poll<R> {
+    let mut inner = Context::from_waker(inner_waker(cx.waker()));
+    let r = f(&mut inner);
+    if r.is_pending() {
+        note(wait);
+    }
+    r
+}
+
+/// Runs a `_blocking` call: no cooperative budget, and counted as a thread that may
+/// wake goroutines.
+pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    struct Dec;
+    impl Drop for Dec {
+        fn drop(&mut self) {
+            BLOCKED_THREADS.fetch_sub(1, SeqCst);
+        }
+    }
+    BLOCKED_THREADS.fetch_add(1, SeqCst);
+    let _dec = Dec;
+    super::coop::unconstrained_while(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracking_sees_clones_and_notes() {
+        let w = Waker::noop();
+        let mut cx = Context::from_waker(w);
+        let (_, wait) = tracked_poll(&mut cx, |cx| {
+            note(Wait::ChanRecv);
+            let _ = inner_waker(cx.waker()).clone(); // goro's way: not counted
+            Poll::<()>::Pending
+        });
+        assert_eq!(wait, Some(Wait::ChanRecv));
+        let (_, wait) = tracked_poll(&mut cx, |cx| {
+            let stored = cx.waker().clone(); // a foreign future's way
+            stored.wake_by_ref();
+            Poll::<()>::Pending
+        });
+        assert_eq!(wait, None);
+        let (_, wait) = tracked_poll(&mut cx, |cx| {
+            cx.waker().wake_by_ref();
+            Poll::<()>::Pending
+        });
+        assert_eq!(wait, Some(Wait::Nothing));
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        let w = encode(Some(Wait::Mutex), 0);
+        assert_eq!(decode(w).0, Some(Wait::Mutex));
+        let f = encode(None, w);
+        assert_eq!(decode(f).0, None);
+        assert_eq!(
+            decode(encode(Some(Wait::Select), f)).0,
+            None,
+            "foreign is sticky"
+        );
+    }
+}

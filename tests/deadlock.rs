@@ -1,0 +1,205 @@
+//! Deadlock detection: Go's "all goroutines are asleep - deadlock!".
+mod common;
+
+use common::within;
+use std::time::Duration;
+
+fn deadlock_message<F: std::future::Future + Send + 'static>(fut: F) -> String
+where
+    F::Output: Send + 'static,
+{
+    within(20, move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            goro::Runtime::builder().workers(2).build().block_on(fut);
+        }));
+        match r {
+            Ok(()) => panic!("expected a deadlock panic"),
+            Err(p) => p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default(),
+        }
+    })
+}
+
+#[test]
+fn unbuffered_send_nobody_receives() {
+    let msg = deadlock_message(async {
+        let (tx, _rx) = goro::chan::<u32>(0);
+        tx.send(1).await.unwrap();
+    });
+    assert!(
+        msg.contains("all goroutines are asleep - deadlock!"),
+        "{msg}"
+    );
+    assert!(msg.contains("fatal error"), "{msg}");
+    assert!(msg.contains("goroutine main [chan send]"), "{msg}");
+}
+
+#[test]
+fn waitgroup_that_never_reaches_zero() {
+    let msg = deadlock_message(async {
+        let wg = goro::sync::WaitGroup::new();
+        wg.add(2);
+        let w = wg.clone();
+        goro::go(async move { w.done() });
+        wg.wait().await;
+    });
+    assert!(
+        msg.contains("all goroutines are asleep - deadlock!"),
+        "{msg}"
+    );
+    assert!(msg.contains("sync.WaitGroup.Wait"), "{msg}");
+}
+
+#[test]
+fn two_goroutines_lock_two_mutexes_in_opposite_order() {
+    let msg = deadlock_message(async {
+        use goro::sync::Mutex;
+        use std::sync::Arc;
+        let (a, b) = (Arc::new(Mutex::new(())), Arc::new(Mutex::new(())));
+        let (in_a, got_a) = goro::chan::<()>(1);
+        let (in_b, got_b) = goro::chan::<()>(1);
+        let (a1, b1) = (a.clone(), b.clone());
+        let h1 = goro::go(async move {
+            let _ga = a1.lock().await;
+            in_a.send(()).await.unwrap();
+            got_b.recv().await;
+            let _gb = b1.lock().await;
+        });
+        let h2 = goro::go(async move {
+            let _gb = b.lock().await;
+            in_b.send(()).await.unwrap();
+            got_a.recv().await;
+            let _ga = a.lock().await;
+        });
+        let _ = h1.await;
+        let _ = h2.await;
+    });
+    assert!(
+        msg.contains("all goroutines are asleep - deadlock!"),
+        "{msg}"
+    );
+    assert!(msg.contains("sync.Mutex.Lock"), "{msg}");
+    assert!(msg.contains("JoinHandle.await"), "{msg}");
+}
+
+#[test]
+fn select_with_no_ready_case_and_pending_forever() {
+    let msg = deadlock_message(async {
+        let (_tx, rx) = goro::chan::<u8>(0);
+        goro::go(std::future::pending::<()>());
+        goro::select! {
+            _ = rx.recv() => {},
+        }
+    });
+    assert!(msg.contains("deadlock"), "{msg}");
+}
+
+#[test]
+fn no_report_while_a_timer_is_pending() {
+    within(20, || {
+        goro::Runtime::builder().workers(2).build().block_on(async {
+            let (tx, rx) = goro::chan::<u8>(0);
+            goro::go(async move {
+                goro::time::sleep(Duration::from_millis(300)).await;
+                tx.send(1).await.unwrap();
+            });
+            assert_eq!(rx.recv().await, Some(1));
+        })
+    });
+}
+
+#[test]
+fn no_report_while_a_goroutine_is_in_unblock() {
+    within(20, || {
+        goro::run(async {
+            let (tx, rx) = goro::chan::<u8>(0);
+            goro::go(async move {
+                goro::unblock(|| std::thread::sleep(Duration::from_millis(300))).await;
+                tx.send(2).await.unwrap();
+            });
+            assert_eq!(rx.recv().await, Some(2));
+        })
+    });
+}
+
+#[test]
+fn no_report_while_a_thread_is_in_a_blocking_call() {
+    within(20, || {
+        goro::run(async {
+            let (tx1, rx1) = goro::chan::<u8>(1);
+            let (tx2, rx2) = goro::chan::<u8>(0);
+            // T1 sits in a `_blocking` call (visible to goro) for 300 ms, waiting
+            // for T2, a plain thread goro cannot see.
+            let t1 = std::thread::spawn(move || {
+                let v = rx1.recv_blocking().unwrap();
+                tx2.send_blocking(v + 1).unwrap();
+            });
+            let t2 = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                tx1.try_send(1).unwrap();
+            });
+            assert_eq!(rx2.recv().await, Some(2));
+            t1.join().unwrap();
+            t2.join().unwrap();
+        })
+    });
+}
+
+#[test]
+fn no_report_with_a_foreign_future() {
+    within(20, || {
+        goro::run(async {
+            // A future goro cannot see into: woken by a plain thread after 300 ms.
+            let (tx, rx) = futures_lite_oneshot();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                tx();
+            });
+            rx.await;
+        })
+    });
+}
+
+/// A minimal foreign wake-up source: a flag plus a stored waker.
+fn futures_lite_oneshot() -> (impl FnOnce() + Send, impl std::future::Future<Output = ()>) {
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+    let slot: Arc<Mutex<(bool, Option<Waker>)>> = Arc::default();
+    let s2 = slot.clone();
+    let fire = move || {
+        let w = {
+            let mut g = s2.lock().unwrap();
+            g.0 = true;
+            g.1.take()
+        };
+        if let Some(w) = w {
+            w.wake();
+        }
+    };
+    let wait = futures_lite::future::poll_fn(move |cx| {
+        let mut g = slot.lock().unwrap();
+        if g.0 {
+            Poll::Ready(())
+        } else {
+            g.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    });
+    (fire, wait)
+}
+
+#[test]
+fn detection_can_be_turned_off() {
+    // With detection off, a deadlocked main just waits; bound it with a timeout.
+    within(20, || {
+        let rt = goro::Runtime::builder().detect_deadlock(false).build();
+        let r = rt.block_on(async {
+            let (_tx, rx) = goro::chan::<u8>(0);
+            goro::time::timeout(Duration::from_millis(300), rx.recv()).await
+        });
+        assert!(r.is_err());
+    });
+}
