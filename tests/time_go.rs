@@ -120,6 +120,53 @@ fn stop_while_another_goroutine_waits() {
     });
 }
 
+/// Reset while a goroutine is parked on the channel: the waiter gets exactly one
+/// value, from the new deadline, whether it is earlier or later than the old one;
+/// a stop followed by a reset leaves it waiting for the reset's value only.
+#[test]
+fn reset_while_another_goroutine_waits() {
+    run_within(10, async {
+        // (old deadline, new deadline, stop first)
+        for (old, new, stop_first) in [
+            (3_600_000u64, 3u64, true),
+            (3_600_000, 3, false),
+            (5, 30, false),
+        ] {
+            let t = Arc::new(Timer::new(Duration::from_millis(old)));
+            let (ready_tx, ready) = goro::chan::<()>(0);
+            let waiter = {
+                let t = t.clone();
+                goro::go(async move {
+                    ready_tx.send(()).await.unwrap();
+                    let v = t.recv().await.unwrap();
+                    // Exactly one value: nothing else comes for a while.
+                    let more = timeout(Duration::from_millis(40), t.recv()).await;
+                    (v, more.is_ok())
+                })
+            };
+            ready.recv().await.unwrap();
+            let before = Instant::now();
+            let pending = if stop_first {
+                assert!(t.stop());
+                assert!(!t.reset(Duration::from_millis(new)));
+                true
+            } else {
+                t.reset(Duration::from_millis(new))
+            };
+            let (v, more) = waiter.await.unwrap();
+            // Not pending only if this machine stalled past the old 5 ms deadline
+            // and the waiter got that value; then there is nothing to check.
+            if pending {
+                assert!(
+                    v >= before + Duration::from_millis(new),
+                    "value from the old deadline"
+                );
+                assert!(!more, "a second value");
+            }
+        }
+    });
+}
+
 /// Stop and reset racing the timer's own fire (the window where a worker has taken
 /// the timer out of the wheel but not yet delivered): after `reset` to an hour, no
 /// value may arrive, and the hour-long timer must still be stoppable.
