@@ -202,3 +202,134 @@ fn deadline_outside_the_runtime() {
         assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
     });
 }
+
+/// A timeout in the middle of three levels, with real timers: it reaches the level
+/// below (which inherits its deadline) and not the level above; cancelling the top
+/// afterwards does not change the middle's sticky `DeadlineExceeded`.
+#[test]
+fn middle_timeout_propagates_down_not_up() {
+    run_within(10, async {
+        let start = Instant::now();
+        let timeout = Duration::from_millis(20);
+        let (top, cancel_top) = Context::background().with_cancel();
+        let (mid, _cm) = top.with_timeout(timeout);
+        let (bottom, _cb) = mid.with_value("req-1").with_cancel();
+        assert_eq!(bottom.deadline(), mid.deadline());
+        assert_eq!(top.deadline(), None);
+
+        let waiter = |ctx: Context| {
+            goro::go(async move {
+                ctx.done().await;
+                (Instant::now(), ctx.err())
+            })
+        };
+        let (w_bottom, w_mid) = (waiter(bottom.clone()), waiter(mid.clone()));
+        // The top is never done by the middle's timer: its done() loses to a sleep
+        // well past the middle's deadline.
+        let top_done = goro::select! {
+            _ = top.done() => true,
+            _ = goro::time::sleep(timeout * 3) => false,
+        };
+        assert!(!top_done, "a child's deadline cancelled its parent");
+        assert_eq!(top.err(), None);
+
+        for w in [w_bottom, w_mid] {
+            let (at, err) = w.await.unwrap();
+            assert!(at >= start + timeout, "done before the deadline");
+            assert_eq!(err, Some(ContextError::DeadlineExceeded));
+        }
+        assert_eq!(bottom.value::<&str>(), Some(&"req-1"));
+        cancel_top.cancel();
+        assert_eq!(top.err(), Some(ContextError::Canceled));
+        assert_eq!(mid.err(), Some(ContextError::DeadlineExceeded));
+        assert_eq!(bottom.err(), Some(ContextError::DeadlineExceeded));
+    });
+}
+
+/// Cancelling the top of three levels beats the middle's (long) timeout: the bottom
+/// is released at once with `Canceled`, while a timeout branch beside it loses.
+#[test]
+fn top_cancel_beats_middle_timeout() {
+    run_within(10, async {
+        let (top, cancel_top) = Context::background().with_cancel();
+        let (mid, _cm) = top.with_timeout(Duration::from_secs(3600));
+        let (bottom, _cb) = mid.with_cancel();
+        let (ready_tx, ready) = goro::chan::<()>(0);
+        let waiter = {
+            let bottom = bottom.clone();
+            goro::go(async move {
+                ready_tx.send(()).await.unwrap();
+                goro::select! {
+                    _ = bottom.done() => bottom.err(),
+                    _ = goro::time::after(Duration::from_secs(5)) => None,
+                }
+            })
+        };
+        ready.recv().await.unwrap();
+        cancel_top.cancel();
+        assert_eq!(waiter.await.unwrap(), Some(ContextError::Canceled));
+        assert_eq!(mid.err(), Some(ContextError::Canceled));
+        assert_eq!(top.err(), Some(ContextError::Canceled));
+    });
+}
+
+/// `ctx.done()` as the losing branch of a select: while the context lives, values
+/// keep winning and none is lost; once its deadline passes, `done` wins.
+#[test]
+fn losing_done_branch_in_select() {
+    run_within(10, async {
+        const N: u64 = 1000;
+        let start = Instant::now();
+        let deadline = Duration::from_millis(30);
+        let (ctx, _cancel) = Context::background().with_timeout(deadline);
+        let (tx, rx) = goro::chan::<u64>(16);
+        goro::go(async move {
+            for i in 1..=N {
+                tx.send(i).await.unwrap();
+            }
+        });
+        let (mut got, mut sum, mut open) = (0u64, 0u64, true);
+        loop {
+            goro::select! {
+                v = rx.recv(), if open => match v {
+                    Some(v) => { got += 1; sum += v; }
+                    None => open = false, // all received; only the deadline is left
+                },
+                _ = ctx.done() => {
+                    assert!(start.elapsed() >= deadline, "done before the deadline");
+                    assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
+                    break;
+                }
+            }
+        }
+        // If the deadline won early (a slow machine), the rest is still there.
+        while let Some(v) = rx.recv().await {
+            got += 1;
+            sum += v;
+        }
+        assert_eq!(
+            (got, sum),
+            (N, N * (N + 1) / 2),
+            "a losing done() consumed a value"
+        );
+
+        // A ticker against the deadline: ticks win until the context is done; no
+        // tick comes early, so at most deadline / period ticks (and one that was
+        // ready together with done) are counted.
+        let (ctx, _cancel) = Context::background().with_timeout(deadline);
+        let period = Duration::from_millis(5);
+        let ticker = goro::time::tick(period);
+        let mut ticks = 0u32;
+        loop {
+            goro::select! {
+                _ = ticker.recv() => ticks += 1,
+                _ = ctx.done() => break,
+            }
+        }
+        assert!(
+            ticks <= 7,
+            "{ticks} ticks of {period:?} within {deadline:?}"
+        );
+        assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
+    });
+}

@@ -41,8 +41,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The tick at or after `t` (a timer never fires before its deadline).
 pub(crate) fn tick_at_or_after(t: Instant) -> u64 {
     let d = t.saturating_duration_since(DRIVER.base);
-    let ms = d.as_millis() as u64;
-    if Duration::from_millis(ms) < d {
+    // Saturating: an instant too far for a u64 of milliseconds is simply "never"
+    // (a truncating cast would wrap it into the near future).
+    let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    if ms < u64::MAX && Duration::from_millis(ms) < d {
         ms + 1
     } else {
         ms

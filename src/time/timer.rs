@@ -10,7 +10,12 @@
 //! value, so abandoned timeouts hold nothing in the wheel.
 //!
 //! Go 1.23 semantics for `stop` and `reset`: once they return, no value from the old
-//! timer can be received (a buffered stale value is discarded).
+//! timer can be received (a buffered stale value is discarded, and counts as "not yet
+//! fired": `stop` returns `true` for it, as Go's does now that its timer channels are
+//! unbuffered). Each arming carries a sequence number; `stop` and `reset` bump it
+//! under the timer's lock, so a fire already taken out of the wheel by a worker but
+//! not yet delivered (the race Go handles with its `seq` field) is dropped instead of
+//! delivering a stale value or re-arming behind `reset`'s back.
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -92,8 +97,14 @@ pub struct Timer {
 
 struct TimerState {
     chan: Arc<Chan<Instant>>,
-    /// The armed timer, if any.
-    key: Mutex<Option<u64>>,
+    arm: Mutex<Arm>,
+}
+
+struct Arm {
+    /// The armed timer, if any (a fire in flight still has its key here).
+    key: Option<u64>,
+    /// Bumped by every `stop`/`reset`: a fire with an older number is stale.
+    seq: u64,
 }
 
 impl std::fmt::Debug for TimerState {
@@ -104,14 +115,18 @@ impl std::fmt::Debug for TimerState {
 
 struct TimerFire {
     state: Arc<TimerState>,
+    seq: u64,
 }
 
 impl Wake for TimerFire {
     fn wake(self: Arc<Self>) {
-        let mut key = lock(&self.state.key);
+        let mut arm = lock(&self.state.arm);
+        if arm.seq != self.seq {
+            return; // stopped or reset after the wheel let go of this fire
+        }
         // Fired: no longer armed. Send under the lock so `stop` and `reset`, which
         // drain under it, never leave a value from the old deadline behind.
-        *key = None;
+        arm.key = None;
         self.state.chan.offer(Instant::now());
     }
 }
@@ -132,28 +147,44 @@ impl Timer {
         let (chan, rx) = timer_chan(1);
         let state = Arc::new(TimerState {
             chan,
-            key: Mutex::new(None),
+            arm: Mutex::new(Arm { key: None, seq: 0 }),
         });
         let t = Timer { rx, state };
-        t.arm(
-            Instant::now()
-                .checked_add(d)
-                .unwrap_or_else(super::far_future),
-        );
+        let mut arm = lock(&t.state.arm);
+        t.arm(&mut arm, deadline_after(d));
+        drop(arm);
         t
     }
 
-    fn arm(&self, deadline: Instant) {
+    fn arm(&self, arm: &mut Arm, deadline: Instant) {
         let waker = Waker::from(Arc::new(TimerFire {
             state: self.state.clone(),
+            seq: arm.seq,
         }));
-        let mut key = lock(&self.state.key);
-        *key = Some(driver::insert(deadline, &waker));
+        arm.key = Some(driver::insert(deadline, &waker));
+    }
+
+    /// Disarms (under the lock) and discards an unreceived value; whether the
+    /// timer was pending: armed, firing, or fired but not received.
+    fn disarm(&self, arm: &mut Arm) -> bool {
+        arm.seq = arm.seq.wrapping_add(1);
+        // A key still here is either in the wheel (removed now) or a fire in
+        // flight, which the new `seq` turns into a no-op: stopped either way.
+        let armed = arm.key.take().inspect(|&k| {
+            driver::remove(k);
+        });
+        // Only our fire sends on this channel, under the lock we hold, so a value
+        // here is that fire's, not yet received.
+        let unreceived = self.rx.try_recv().is_ok();
+        armed.is_some() || unreceived
     }
 
     /// Disarms the timer and discards a value it sent that nobody received. Returns
-    /// `true` if the call stopped the timer, `false` if it had already fired or been
-    /// stopped (Go's `Timer.Stop`).
+    /// `true` if the call stopped the timer, `false` if its value had already been
+    /// received or it had been stopped (Go 1.23's `Timer.Stop`). A fired value still
+    /// waiting in the channel counts as not yet delivered: it is discarded and `stop`
+    /// returns `true`, so the old idiom `if !t.stop() { t.recv().await; }` never
+    /// blocks. After `stop` returns, no value from before it can be received.
     ///
     /// ```
     /// let t = goro::time::Timer::new(std::time::Duration::from_secs(60));
@@ -161,14 +192,14 @@ impl Timer {
     /// assert!(!t.stop());
     /// ```
     pub fn stop(&self) -> bool {
-        let mut key = lock(&self.state.key);
-        let was_armed = key.take().is_some_and(driver::remove);
-        self.state.chan.drain();
-        was_armed
+        let mut arm = lock(&self.state.arm);
+        self.disarm(&mut arm)
     }
 
     /// Re-arms the timer to fire after `d`, discarding a value from before. Returns
-    /// `true` if the timer had been active (Go's `Timer.Reset`).
+    /// `true` if the timer had been pending, as [`stop`](Timer::stop) counts it
+    /// (Go 1.23's `Timer.Reset`). After `reset` returns, only the new deadline's
+    /// value can be received.
     ///
     /// ```
     /// use std::time::Duration;
@@ -179,13 +210,11 @@ impl Timer {
     /// });
     /// ```
     pub fn reset(&self, d: Duration) -> bool {
-        let was_armed = self.stop();
-        self.arm(
-            Instant::now()
-                .checked_add(d)
-                .unwrap_or_else(super::far_future),
-        );
-        was_armed
+        // One critical section: concurrent resets cannot both arm.
+        let mut arm = lock(&self.state.arm);
+        let pending = self.disarm(&mut arm);
+        self.arm(&mut arm, deadline_after(d));
+        pending
     }
 
     /// The timer's channel (Go's `t.C`); the `Timer` also derefs to it.
@@ -208,10 +237,19 @@ impl Deref for Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(k) = lock(&self.state.key).take() {
+        let mut arm = lock(&self.state.arm);
+        arm.seq = arm.seq.wrapping_add(1);
+        if let Some(k) = arm.key.take() {
             driver::remove(k);
         }
     }
+}
+
+/// `now + d`, saturating to the far future.
+fn deadline_after(d: Duration) -> Instant {
+    Instant::now()
+        .checked_add(d)
+        .unwrap_or_else(super::far_future)
 }
 
 /// Delivers the instant on its channel every period: Go's `time.Ticker`. A slow
@@ -249,25 +287,44 @@ struct Tick {
     next: Instant,
     key: Option<u64>,
     stopped: bool,
+    /// Bumped by `stop`/`reset`: a fire armed before is stale (see [`Arm::seq`]).
+    seq: u64,
 }
 
-impl Wake for TickState {
+/// One armed tick of a [`Ticker`], tagged with the arming's sequence number.
+struct TickFire {
+    state: Arc<TickState>,
+    seq: u64,
+}
+
+impl Wake for TickFire {
     fn wake(self: Arc<Self>) {
-        let mut t = lock(&self.inner);
-        if t.stopped {
-            return;
+        let mut t = lock(&self.state.inner);
+        if t.stopped || t.seq != self.seq {
+            return; // stopped or reset after the wheel let go of this fire
         }
         let now = Instant::now();
-        self.chan.offer(now); // full: the reader is slow, drop this tick
-                              // Next tick on the period grid, skipping the ones already missed.
-        let period = t.period;
-        while t.next <= now {
-            t.next += period;
-        }
+        // Full: the reader is slow; this tick is dropped.
+        self.state.chan.offer(now);
+        // Next tick on the period grid, skipping (in O(1)) the ones already missed.
+        t.next = next_on_grid(t.next, t.period, now);
         let next = t.next;
         let waker = Waker::from(self.clone());
         t.key = Some(driver::insert(next, &waker));
     }
+}
+
+/// The first instant after `now` on the grid `next + k * period` (`k >= 0`).
+fn next_on_grid(next: Instant, period: Duration, now: Instant) -> Instant {
+    if next > now {
+        return next;
+    }
+    let p = period.as_nanos();
+    let skip = ((now - next).as_nanos() / p + 1) * p;
+    u64::try_from(skip / 1_000_000_000)
+        .ok()
+        .and_then(|secs| next.checked_add(Duration::new(secs, (skip % 1_000_000_000) as u32)))
+        .unwrap_or_else(super::far_future)
 }
 
 /// A [`Ticker`] with period `d` (Go's `time.NewTicker`; `time.Tick` too).
@@ -303,6 +360,7 @@ impl Ticker {
                 next: Instant::now(),
                 key: None,
                 stopped: true,
+                seq: 0,
             }),
         });
         let t = Ticker { rx, state };
@@ -334,6 +392,7 @@ impl Ticker {
     pub fn stop(&self) {
         let mut t = lock(&self.state.inner);
         t.stopped = true;
+        t.seq = t.seq.wrapping_add(1);
         if let Some(k) = t.key.take() {
             driver::remove(k);
         }
@@ -355,16 +414,18 @@ impl Ticker {
             "non-positive interval for goro::time::Ticker::reset"
         );
         let mut t = lock(&self.state.inner);
+        t.seq = t.seq.wrapping_add(1);
         if let Some(k) = t.key.take() {
             driver::remove(k);
         }
         self.state.chan.drain();
         t.period = d;
         t.stopped = false;
-        t.next = Instant::now()
-            .checked_add(d)
-            .unwrap_or_else(super::far_future);
-        let waker = Waker::from(self.state.clone());
+        t.next = deadline_after(d);
+        let waker = Waker::from(Arc::new(TickFire {
+            state: self.state.clone(),
+            seq: t.seq,
+        }));
         t.key = Some(driver::insert(t.next, &waker));
     }
 

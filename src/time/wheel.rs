@@ -1,7 +1,8 @@
 //! A hierarchical timing wheel (the design of tokio's and Linux's timer wheels).
 //!
 //! Time is counted in 1 ms ticks. Six levels of 64 slots each cover 64^6 ms (about
-//! 2.2 years; later deadlines wait in the top level and are re-filed as time passes).
+//! 2.2 years; later deadlines are filed as if due just before the top level comes
+//! back round to the current slot, about 2.1 years ahead, and re-filed then).
 //! A timer due at tick `t` lives in the level given by the highest 6-bit group in
 //! which `t` differs from the wheel's current tick `elapsed`, in the slot given by
 //! that group of `t`. Each slot is a doubly linked list threaded through a slab of
@@ -23,8 +24,10 @@ const LEVELS: usize = 6;
 const SLOT_BITS: u32 = 6;
 const SLOTS: usize = 1 << SLOT_BITS;
 const NIL: u32 = u32::MAX;
-/// The furthest a deadline is filed ahead of `elapsed` (re-filed when it comes up).
-const MAX_SPAN: u64 = (1 << (SLOT_BITS * LEVELS as u32)) - 1;
+/// The ticks covered by one slot of the top level.
+const TOP_SLOT: u64 = 1 << (SLOT_BITS * (LEVELS as u32 - 1));
+/// The ticks covered by one turn of the top level.
+const TOP_TURN: u64 = 1 << (SLOT_BITS * LEVELS as u32);
 
 struct Entry {
     when: u64,
@@ -65,8 +68,15 @@ impl Wheel {
         self.live
     }
 
+    /// The furthest tick a deadline is filed at: the last tick before the top
+    /// level's current slot comes round again. (Filing later would put it in the
+    /// current top slot, which reads as due now: re-filed there again and again.)
+    fn horizon(&self) -> u64 {
+        (self.elapsed | (TOP_SLOT - 1)) + TOP_TURN - TOP_SLOT
+    }
+
     fn home_for(&self, when: u64) -> u32 {
-        let when = when.clamp(self.elapsed, self.elapsed + MAX_SPAN);
+        let when = when.clamp(self.elapsed, self.horizon());
         let masked = (self.elapsed ^ when) | (SLOTS as u64 - 1);
         let level = ((63 - masked.leading_zeros()) / SLOT_BITS) as usize;
         let level = level.min(LEVELS - 1);
@@ -247,6 +257,56 @@ mod tests {
         Waker::noop().clone()
     }
 
+    /// A deadline beyond the wheel's reach, armed once time has moved off a
+    /// top-level slot boundary, used to be filed in the current top slot, which
+    /// reads as due now: `advance` re-filed it there forever, holding the lock.
+    #[test]
+    fn far_deadline_after_time_has_passed() {
+        // On a thread with a watchdog: the bug was a hang, not a wrong answer.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let h = std::thread::spawn(move || {
+            far_deadlines();
+            let _ = tx.send(());
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("advance hangs"),
+            _ => h.join().unwrap(),
+        }
+    }
+
+    fn far_deadlines() {
+        for far in [
+            TOP_TURN - 1,
+            TOP_TURN,
+            TOP_TURN + 5,
+            1 << 40,
+            u64::MAX / 2,
+            u64::MAX,
+        ] {
+            let mut w = Wheel::new();
+            let mut out = Vec::new();
+            w.advance(5, &mut out);
+            let k = w.insert(far, noop());
+            let near = w.insert(10, noop());
+            w.advance(20, &mut out);
+            assert_eq!(out.len(), 1, "only the near timer fires");
+            assert!(!w.contains(near) && w.contains(k));
+            assert!(w.next_expiry().unwrap() > 20);
+            // Walk to the horizon and past it: re-filed, never fired early.
+            let mut now = 20;
+            for _ in 0..200 {
+                let Some(next) = w.next_expiry() else { break };
+                now = next.max(now);
+                out.clear();
+                w.advance(now, &mut out);
+                assert_eq!(out.is_empty(), now < far, "fired at {now}, due {far}");
+                if !out.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+
     /// Random inserts/removes/advances against a BTreeMap model: every timer fires
     /// exactly at the first advance past its deadline, never early, never twice.
     #[test]
@@ -265,11 +325,14 @@ mod tests {
         for step in 0..30_000 {
             match rand() % 8 {
                 0..=3 => {
-                    let span = match rand() % 4 {
+                    let span = match rand() % 6 {
                         0 => rand() % 64,
                         1 => rand() % 5_000,
                         2 => rand() % 300_000,
-                        _ => rand() % 20_000_000_000,
+                        3 => rand() % 20_000_000_000,
+                        // Beyond the wheel's reach (about 2.2 years).
+                        4 => TOP_TURN - 2 + rand() % (4 * TOP_TURN),
+                        _ => rand() % (1 << 40),
                     };
                     let when = now + span;
                     let k = w.insert(when, noop());
@@ -283,9 +346,10 @@ mod tests {
                     }
                 }
                 _ => {
-                    let step_len = match rand() % 3 {
-                        0 => 1,
-                        1 => rand() % 100,
+                    let step_len = match rand() % 200 {
+                        0 => rand() % (2 * TOP_TURN),
+                        1..=66 => 1,
+                        67..=133 => rand() % 100,
                         _ => rand() % 100_000,
                     };
                     now += step_len;
