@@ -117,6 +117,24 @@ fn main() {
             "7. three sleeps (10, 20, 30 ms) overlapped: all done in {:?}",
             t.elapsed()
         );
+        let ticker = goro::time::tick(Duration::from_millis(5));
+        let deadline = goro::time::after(Duration::from_millis(28));
+        let mut ticks = 0;
+        loop {
+            select! {
+                _ = ticker.recv() => ticks += 1,
+                _ = deadline.recv() => break, // the same after() channel every turn
+            }
+        }
+        println!("   a 5 ms ticker ticked {ticks} times before a 28 ms time::after fired");
+        let slow = goro::time::timeout(
+            Duration::from_millis(5),
+            goro::time::sleep(Duration::from_secs(1)),
+        );
+        println!(
+            "   time::timeout(5 ms, a 1 s sleep) = {:?}",
+            slow.await.map_err(|e| e.to_string())
+        );
 
         // 8. Panics are contained: goro reports them on stderr with the goroutine's
         // id and spawn location, the handle yields Panicked, the program goes on.
