@@ -38,25 +38,25 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The wheel's tick: a timer fires at the first tick at or after its deadline, so at
+/// most one tick late (plus the OS's wake-up latency), never early.
+const TICK_NANOS: u128 = 100_000;
+
 /// The tick at or after `t` (a timer never fires before its deadline).
 pub(crate) fn tick_at_or_after(t: Instant) -> u64 {
-    let d = t.saturating_duration_since(DRIVER.base);
-    // Saturating: an instant too far for a u64 of milliseconds is simply "never"
-    // (a truncating cast would wrap it into the near future).
-    let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-    if ms < u64::MAX && Duration::from_millis(ms) < d {
-        ms + 1
-    } else {
-        ms
-    }
+    let d = t.saturating_duration_since(DRIVER.base).as_nanos();
+    // Saturating: an instant too far for a u64 of ticks is simply "never" (a
+    // truncating cast would wrap it into the near future).
+    u64::try_from(d.div_ceil(TICK_NANOS)).unwrap_or(u64::MAX)
 }
 
 fn now_tick() -> u64 {
-    DRIVER.base.elapsed().as_millis() as u64
+    (DRIVER.base.elapsed().as_nanos() / TICK_NANOS) as u64
 }
 
 fn instant_of(tick: u64) -> Instant {
-    DRIVER.base + Duration::from_millis(tick)
+    let nanos = (tick as u128 * TICK_NANOS).min(u64::MAX as u128) as u64;
+    DRIVER.base + Duration::from_nanos(nanos)
 }
 
 fn publish(wheel: &Wheel) {

@@ -5,13 +5,14 @@
 //! goroutine until a deadline (`time.Sleep`); [`after`] (`time.After`), [`Timer`]
 //! and [`Ticker`] deliver instants on channels usable in `select!`; [`timeout`]
 //! bounds any future. Timers live in one process-wide hierarchical timing
-//! wheel (1 ms ticks; O(1) arm and disarm, no allocation per timer once warm), driven
+//! wheel (0.1 ms ticks; O(1) arm and disarm, no allocation per timer once warm), driven
 //! by the workers of every goro runtime: an idle worker parks until the next deadline,
 //! a busy one fires due timers between goroutines. There is no timer thread.
 //!
 //! Guarantees: a timer never fires before its deadline; a dropped [`Sleep`] is
 //! disarmed at once (no memory is held until its deadline). Under light load a timer
-//! fires within about 1 ms of its deadline (the tick) plus the OS's wake-up latency.
+//! fires within a tick (0.1 ms) of its deadline plus the OS's wake-up latency (measured
+//! here: median 0.1 ms, p99 0.25 ms late; `examples/timer_latency.rs`).
 //!
 //! Differences from Go: durations are [`std::time::Duration`] and instants are
 //! [`std::time::Instant`]; a sleep is a future, so it only waits when awaited;

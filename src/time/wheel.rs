@@ -1,8 +1,8 @@
 //! A hierarchical timing wheel (the design of tokio's and Linux's timer wheels).
 //!
-//! Time is counted in 1 ms ticks. Six levels of 64 slots each cover 64^6 ms (about
-//! 2.2 years; later deadlines are filed as if due just before the top level comes
-//! back round to the current slot, about 2.1 years ahead, and re-filed then).
+//! Time is counted in ticks (the driver's 0.1 ms). Six levels of 64 slots each cover
+//! 64^6 ticks (about 80 days; later deadlines are filed as if due just before the
+//! top level comes back round to the current slot, and re-filed then).
 //! A timer due at tick `t` lives in the level given by the highest 6-bit group in
 //! which `t` differs from the wheel's current tick `elapsed`, in the slot given by
 //! that group of `t`. Each slot is a doubly linked list threaded through a slab of
@@ -330,7 +330,7 @@ mod tests {
                         1 => rand() % 5_000,
                         2 => rand() % 300_000,
                         3 => rand() % 20_000_000_000,
-                        // Beyond the wheel's reach (about 2.2 years).
+                        // Beyond the wheel's reach (64^6 ticks).
                         4 => TOP_TURN - 2 + rand() % (4 * TOP_TURN),
                         _ => rand() % (1 << 40),
                     };
