@@ -20,7 +20,8 @@
 //! - one goroutine accepts, in a `select!` on the service's [`Context`] being done and
 //!   `listener.accept()`; one goroutine per connection, started with
 //!   [`WaitGroup::go`], runs hyper's HTTP/1.1 state machine (keep-alive, pipelining,
-//!   a 10 s limit on reading request headers). Their `JoinHandle`s are dropped at
+//!   a 10 s limit on reading request headers, timed by goro's timing wheel through
+//!   a small `hyper::rt::Timer`). Their `JoinHandle`s are dropped at
 //!   once (which detaches them): the `WaitGroup` is the only record of them, so
 //!   nothing accumulates over a long run.
 //! - shutdown: the `Context` is cancelled (SIGINT/Ctrl-C, SIGTERM, or `--requests N`
@@ -32,12 +33,14 @@
 #![allow(dead_code)] // tests/http.rs includes this file as a module, without `main`.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use goro::context::{CancelFn, Context};
 use goro::net::{TcpListener, TcpStream};
@@ -49,7 +52,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
-use smol_hyper::rt::{FuturesIo, SmolTimer};
+use smol_hyper::rt::FuturesIo;
 
 /// Largest request body accepted (larger: 413).
 const MAX_BODY: usize = 64 * 1024;
@@ -155,7 +158,7 @@ async fn serve_conn(stream: TcpStream, peer: SocketAddr, app: Arc<App>) {
     let timeout = app.config.header_timeout;
     let service = service_fn(move |req| handle(req, app.clone()));
     let mut builder = http1::Builder::new();
-    builder.timer(SmolTimer::new()).header_read_timeout(timeout);
+    builder.timer(GoroTimer).header_read_timeout(timeout);
     let mut conn = pin!(builder.serve_connection(FuturesIo::new(stream), service));
     let result = goro::select! {
         result = conn.as_mut() => result,
@@ -169,6 +172,39 @@ async fn serve_conn(stream: TcpStream, peer: SocketAddr, app: Arc<App>) {
     if let Err(e) = result {
         if !e.is_incomplete_message() {
             eprintln!("http_service: {peer}: {e}");
+        }
+    }
+}
+
+/// hyper's timers (the header read timeout) on goro's timing wheel.
+#[derive(Clone, Copy, Debug)]
+struct GoroTimer;
+
+/// A `goro::time::Sleep` as a `hyper::rt::Sleep`.
+struct GoroSleep(goro::time::Sleep);
+
+impl Future for GoroSleep {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.get_mut().0).poll(cx)
+    }
+}
+
+impl hyper::rt::Sleep for GoroSleep {}
+
+impl hyper::rt::Timer for GoroTimer {
+    fn sleep(&self, d: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(GoroSleep(goro::time::sleep(d)))
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(GoroSleep(goro::time::sleep_until(deadline)))
+    }
+
+    fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, deadline: Instant) {
+        match sleep.as_mut().downcast_mut_pin::<GoroSleep>() {
+            Some(s) => Pin::new(&mut s.get_mut().0).reset(deadline),
+            None => *sleep = self.sleep_until(deadline),
         }
     }
 }
