@@ -58,10 +58,9 @@ struct Client {
 /// accepts at most `max_clients` clients, closes the listener, and returns once every
 /// one of them has left (at once for `Some(0)`).
 ///
-/// # Errors
-///
-/// None so far: accept errors (such as running out of file descriptors) are
-/// reported on stderr and retried after a pause, as Go's servers do.
+/// Accept errors (such as running out of file descriptors) are not returned: they are
+/// reported on stderr and retried after a pause, as Go's servers do. (The
+/// `io::Result` is `main`'s.)
 pub async fn serve(listener: TcpListener, max_clients: Option<usize>) -> io::Result<()> {
     let (entering_tx, entering) = chan::<Client>(0);
     let (leaving_tx, leaving) = chan::<u64>(0);
