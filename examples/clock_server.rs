@@ -14,7 +14,8 @@
 //!
 //! In Go, `clock1` handles one connection at a time: a second client waits until the
 //! first disconnects. `clock2` adds one word, `go handleConn(conn)`; here it is
-//! `goro::go(handle_conn(..))`.
+//! `goro::go(handle_conn(..))` (here through a `WaitGroup`, so that `--clients N` can
+//! wait for the clients).
 
 use std::io;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -96,22 +97,6 @@ async fn handle_conn(mut conn: TcpStream, ticks: Option<u64>) {
     }
 }
 
-/// Drops the handles of finished goroutines. (A dropped `JoinHandle` detaches its
-/// goroutine; the handles are kept so that a bounded run can wait for its clients.)
-async fn reap(conns: &mut Vec<goro::JoinHandle<()>>) {
-    let mut i = 0;
-    while i < conns.len() {
-        if futures_lite::future::poll_once(&mut conns[i])
-            .await
-            .is_some()
-        {
-            conns.swap_remove(i);
-        } else {
-            i += 1;
-        }
-    }
-}
-
 fn main() -> io::Result<()> {
     let o = options();
     goro::run(async move {
@@ -125,7 +110,8 @@ fn main() -> io::Result<()> {
                 "concurrent"
             }
         );
-        let mut conns = Vec::new();
+        // Counts the live client goroutines; their handles are dropped (detached).
+        let conns = goro::sync::WaitGroup::new();
         let mut served = 0;
         while o.clients.is_none_or(|n| served < n) {
             let (conn, peer) = match listener.accept().await {
@@ -142,13 +128,10 @@ fn main() -> io::Result<()> {
             if o.sequential {
                 handle_conn(conn, o.ticks).await; // clock1: one at a time
             } else {
-                reap(&mut conns).await;
-                conns.push(goro::go(handle_conn(conn, o.ticks))); // clock2
+                drop(conns.go(handle_conn(conn, o.ticks))); // clock2: `go handleConn(conn)`
             }
         }
-        for c in conns {
-            let _ = c.await;
-        }
+        conns.wait().await;
         Ok(())
     })
 }

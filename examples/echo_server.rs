@@ -46,22 +46,6 @@ async fn reverb(conn: TcpStream) -> io::Result<u64> {
     Ok(n)
 }
 
-/// Drops the handles of finished goroutines (a dropped handle detaches its
-/// goroutine; they are kept so that a bounded run can wait for its clients).
-async fn reap(conns: &mut Vec<goro::JoinHandle<()>>) {
-    let mut i = 0;
-    while i < conns.len() {
-        if futures_lite::future::poll_once(&mut conns[i])
-            .await
-            .is_some()
-        {
-            conns.swap_remove(i);
-        } else {
-            i += 1;
-        }
-    }
-}
-
 fn main() -> io::Result<()> {
     let mut addr = "127.0.0.1:8001".to_string();
     let mut clients: Option<usize> = None;
@@ -87,7 +71,8 @@ fn main() -> io::Result<()> {
     goro::run(async move {
         let listener = TcpListener::bind(addr.as_str()).await?;
         eprintln!("echo_server: listening on {}", listener.local_addr()?);
-        let mut conns = Vec::new();
+        // Counts the live connection goroutines; their handles are dropped (detached).
+        let conns = goro::sync::WaitGroup::new();
         let mut incoming = listener.incoming();
         let mut served = 0;
         while clients.is_none_or(|n| served < n) {
@@ -101,8 +86,7 @@ fn main() -> io::Result<()> {
                 None => break,
             };
             served += 1;
-            reap(&mut conns).await;
-            conns.push(goro::go(async move {
+            drop(conns.go(async move {
                 let peer = conn.peer_addr().map_or("?".into(), |a| a.to_string());
                 let done = if shout {
                     reverb(conn).await
@@ -118,9 +102,7 @@ fn main() -> io::Result<()> {
                 }
             }));
         }
-        for c in conns {
-            let _ = c.await;
-        }
+        conns.wait().await;
         Ok(())
     })
 }

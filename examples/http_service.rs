@@ -15,31 +15,36 @@
 //! in-flight request to watch the drain), `GET /stats`. Errors are JSON too
 //! (`{"error": ".."}`) with 400, 404, 405, 413 (bodies over 64 KiB) or 422.
 //!
-//! Shape of the service (what Go's `net/http` server does for you):
-//! - one goroutine accepts; one goroutine per connection runs hyper's HTTP/1.1 state
-//!   machine (keep-alive, pipelining, a 10 s limit on reading request headers);
-//! - shutdown (SIGINT/Ctrl-C, SIGTERM, or `--requests N` served): stop accepting
-//!   (the listener is closed, new connections are refused), tell every connection to
-//!   finish its in-flight request and close (hyper's `graceful_shutdown`, Go's
-//!   `Server.Shutdown`), wait for them at most `--drain-secs` (default 10), exit. A
-//!   second Ctrl-C exits at once.
-//!
-//! The shutdown signal is a small flag + `event_listener::Event` ([`Shutdown`]), and
-//! the drain awaits the connections' `JoinHandle`s: goro's `Context` and `WaitGroup`
-//! are the intended tools and will replace both.
+//! Shape of the service (what Go's `net/http` server does for you), built from goro's
+//! own parts:
+//! - one goroutine accepts, in a `select!` on the service's [`Context`] being done and
+//!   `listener.accept()`; one goroutine per connection, started with
+//!   [`WaitGroup::go`], runs hyper's HTTP/1.1 state machine (keep-alive, pipelining,
+//!   a 10 s limit on reading request headers, timed by goro's timing wheel through
+//!   a small `hyper::rt::Timer`). Their `JoinHandle`s are dropped at
+//!   once (which detaches them): the `WaitGroup` is the only record of them, so
+//!   nothing accumulates over a long run.
+//! - shutdown: the `Context` is cancelled (SIGINT/Ctrl-C, SIGTERM, or `--requests N`
+//!   received). Then: stop accepting (the listener is closed, new connections are
+//!   refused); every connection, also watching the context, finishes its in-flight
+//!   request and closes (hyper's `graceful_shutdown`, Go's `Server.Shutdown`); drain
+//!   with `wg.wait()` bounded by `goro::time::timeout(--drain-secs)` (default 10);
+//!   exit. A second Ctrl-C exits at once.
 #![allow(dead_code)] // tests/http.rs includes this file as a module, without `main`.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
-use event_listener::Event;
-use futures_lite::future;
+use goro::context::{CancelFn, Context};
 use goro::net::{TcpListener, TcpStream};
+use goro::sync::WaitGroup;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
@@ -47,52 +52,10 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
-use smol_hyper::rt::{FuturesIo, SmolTimer};
+use smol_hyper::rt::FuturesIo;
 
 /// Largest request body accepted (larger: 413).
 const MAX_BODY: usize = 64 * 1024;
-
-/// A one-shot, cloneable "stop now" signal: the stand-in for a cancellable
-/// `goro::context::Context`.
-#[derive(Clone, Default)]
-pub struct Shutdown(Arc<ShutdownInner>);
-
-#[derive(Default)]
-struct ShutdownInner {
-    triggered: AtomicBool,
-    event: Event,
-}
-
-impl Shutdown {
-    pub fn new() -> Shutdown {
-        Shutdown::default()
-    }
-
-    /// Asks everything watching this signal to stop. Idempotent.
-    pub fn trigger(&self) {
-        if !self.0.triggered.swap(true, Ordering::SeqCst) {
-            self.0.event.notify(usize::MAX);
-        }
-    }
-
-    pub fn is_triggered(&self) -> bool {
-        self.0.triggered.load(Ordering::SeqCst)
-    }
-
-    /// Completes once [`trigger`](Shutdown::trigger) has been called.
-    pub async fn wait(&self) {
-        loop {
-            if self.is_triggered() {
-                return;
-            }
-            let listener = self.0.event.listen();
-            if self.is_triggered() {
-                return;
-            }
-            listener.await;
-        }
-    }
-}
 
 /// Settings of [`serve`].
 #[derive(Clone, Debug)]
@@ -129,60 +92,58 @@ struct App {
     requests: AtomicU64,
     connections: AtomicU64,
     config: Config,
-    shutdown: Shutdown,
+    /// Done when the service shuts down.
+    ctx: Context,
+    /// Cancels `ctx` (used once `config.max_requests` requests have come in).
+    stop: CancelFn,
+    /// One count per live connection goroutine.
+    conns: WaitGroup,
 }
 
-/// Serves HTTP/1.1 on `listener` until `shutdown` is triggered (or
-/// `config.max_requests` requests have come in), then drains: stops accepting, lets
-/// in-flight requests finish (at most `config.drain`), and returns.
-pub async fn serve(listener: TcpListener, shutdown: Shutdown, config: Config) -> io::Result<Stats> {
+/// Serves HTTP/1.1 on `listener` until `ctx` is done (or `config.max_requests`
+/// requests have come in), then drains: stops accepting, lets in-flight requests
+/// finish (at most `config.drain`), and returns.
+pub async fn serve(listener: TcpListener, ctx: Context, config: Config) -> io::Result<Stats> {
+    let (ctx, stop) = ctx.with_cancel();
     let app = Arc::new(App {
         requests: AtomicU64::new(0),
         connections: AtomicU64::new(0),
         config,
-        shutdown: shutdown.clone(),
+        ctx: ctx.clone(),
+        stop,
+        conns: WaitGroup::new(),
     });
-    let mut conns: Vec<goro::JoinHandle<()>> = Vec::new();
     let mut backoff = Duration::from_millis(5);
     loop {
-        // Accept, unless shutdown comes first.
-        let accepted = future::or(async { Some(listener.accept().await) }, async {
-            shutdown.wait().await;
-            None
-        })
-        .await;
+        // Accept, unless the service is shutting down.
+        let accepted = goro::select! {
+            _ = ctx.done() => break,
+            r = listener.accept() => r,
+        };
         match accepted {
-            None => break,
-            Some(Ok((stream, peer))) => {
+            Ok((stream, peer)) => {
                 backoff = Duration::from_millis(5);
                 app.connections.fetch_add(1, Ordering::Relaxed);
-                reap(&mut conns).await;
-                conns.push(goro::go(serve_conn(stream, peer, app.clone())));
+                // Detached: the WaitGroup tracks it until it returns.
+                drop(app.conns.go(serve_conn(stream, peer, app.clone())));
             }
-            Some(Err(e)) => {
+            Err(e) => {
                 // Out of file descriptors and the like: back off as Go's http.Server
                 // does (5 ms doubling up to 1 s), and keep serving.
                 eprintln!("http_service: accept: {e}; retrying in {backoff:?}");
-                goro::time::sleep(backoff).await;
+                goro::select! {
+                    _ = ctx.done() => break,
+                    _ = goro::time::sleep(backoff) => {},
+                }
                 backoff = (backoff * 2).min(Duration::from_secs(1));
             }
         }
     }
     // Close the listener first: from here on, new connections are refused.
     drop(listener);
-    let drained = future::or(
-        async {
-            for c in conns {
-                let _ = c.await;
-            }
-            true
-        },
-        async {
-            goro::time::sleep(app.config.drain).await;
-            false
-        },
-    )
-    .await;
+    let drained = goro::time::timeout(app.config.drain, app.conns.wait())
+        .await
+        .is_ok();
     Ok(Stats {
         connections: app.connections.load(Ordering::Relaxed),
         requests: app.requests.load(Ordering::Relaxed),
@@ -190,36 +151,18 @@ pub async fn serve(listener: TcpListener, shutdown: Shutdown, config: Config) ->
     })
 }
 
-/// Drops the handles of finished connection goroutines, so that the list holds only
-/// live connections. (Dropping a `JoinHandle` detaches its goroutine.)
-async fn reap(conns: &mut Vec<goro::JoinHandle<()>>) {
-    let mut i = 0;
-    while i < conns.len() {
-        if future::poll_once(&mut conns[i]).await.is_some() {
-            conns.swap_remove(i);
-        } else {
-            i += 1;
-        }
-    }
-}
-
 /// One connection: hyper's HTTP/1.1 server over the goro stream, shut down
 /// gracefully when the service is.
 async fn serve_conn(stream: TcpStream, peer: SocketAddr, app: Arc<App>) {
-    let shutdown = app.shutdown.clone();
+    let ctx = app.ctx.clone();
     let timeout = app.config.header_timeout;
     let service = service_fn(move |req| handle(req, app.clone()));
     let mut builder = http1::Builder::new();
-    builder.timer(SmolTimer::new()).header_read_timeout(timeout);
+    builder.timer(GoroTimer).header_read_timeout(timeout);
     let mut conn = pin!(builder.serve_connection(FuturesIo::new(stream), service));
-    let result = match future::or(async { Some(conn.as_mut().await) }, async {
-        shutdown.wait().await;
-        None
-    })
-    .await
-    {
-        Some(result) => result,
-        None => {
+    let result = goro::select! {
+        result = conn.as_mut() => result,
+        _ = ctx.done() => {
             // Finish the request in flight (if any), then close; an idle keep-alive
             // connection closes at once.
             conn.as_mut().graceful_shutdown();
@@ -229,6 +172,39 @@ async fn serve_conn(stream: TcpStream, peer: SocketAddr, app: Arc<App>) {
     if let Err(e) = result {
         if !e.is_incomplete_message() {
             eprintln!("http_service: {peer}: {e}");
+        }
+    }
+}
+
+/// hyper's timers (the header read timeout) on goro's timing wheel.
+#[derive(Clone, Copy, Debug)]
+struct GoroTimer;
+
+/// A `goro::time::Sleep` as a `hyper::rt::Sleep`.
+struct GoroSleep(goro::time::Sleep);
+
+impl Future for GoroSleep {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.get_mut().0).poll(cx)
+    }
+}
+
+impl hyper::rt::Sleep for GoroSleep {}
+
+impl hyper::rt::Timer for GoroTimer {
+    fn sleep(&self, d: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(GoroSleep(goro::time::sleep(d)))
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(GoroSleep(goro::time::sleep_until(deadline)))
+    }
+
+    fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, deadline: Instant) {
+        match sleep.as_mut().downcast_mut_pin::<GoroSleep>() {
+            Some(s) => Pin::new(&mut s.get_mut().0).reset(deadline),
+            None => *sleep = self.sleep_until(deadline),
         }
     }
 }
@@ -272,7 +248,7 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let n = app.requests.fetch_add(1, Ordering::SeqCst) + 1;
     if app.config.max_requests.is_some_and(|max| n >= max) {
-        app.shutdown.trigger(); // this request is still answered: it is in flight
+        app.stop.cancel(); // this request is still answered: it is in flight
     }
     let resp = match (req.method(), req.uri().path()) {
         (&Method::GET, "/health") => json(StatusCode::OK, &serde_json::json!({ "status": "ok" })),
@@ -288,6 +264,7 @@ async fn handle(
             &serde_json::json!({
                 "requests": app.requests.load(Ordering::Relaxed),
                 "connections": app.connections.load(Ordering::Relaxed),
+                "open": app.conns.count(),
             }),
         ),
         (&Method::GET, "/slow") => match query(&req, "ms").map(str::parse::<u64>) {
@@ -359,9 +336,9 @@ fn main() -> io::Result<()> {
         let listener = TcpListener::bind(addr.as_str()).await?;
         // On stdout, for scripts that start it on port 0.
         println!("listening on http://{}", listener.local_addr()?);
-        let shutdown = Shutdown::new();
-        let _signals = watch_signals(shutdown.clone())?;
-        let stats = serve(listener, shutdown, config).await?;
+        let (ctx, cancel) = Context::background().with_cancel();
+        watch_signals(cancel)?;
+        let stats = serve(listener, ctx, config).await?;
         eprintln!(
             "http_service: stopped after {} requests on {} connections{}",
             stats.requests,
@@ -376,8 +353,9 @@ fn main() -> io::Result<()> {
     })
 }
 
-/// Ctrl-C (SIGINT) or SIGTERM triggers `shutdown`; a second one exits at once.
-fn watch_signals(shutdown: Shutdown) -> io::Result<goro::JoinHandle<()>> {
+/// Ctrl-C (SIGINT) or SIGTERM cancels the service's context; a second one exits at
+/// once. The watcher is a detached goroutine (it ends with the process).
+fn watch_signals(cancel: CancelFn) -> io::Result<()> {
     use async_signal::{Signal, Signals};
     use futures_lite::StreamExt;
 
@@ -385,15 +363,16 @@ fn watch_signals(shutdown: Shutdown) -> io::Result<goro::JoinHandle<()>> {
     let mut signals = Signals::new([Signal::Int, Signal::Term])?;
     #[cfg(not(unix))]
     let mut signals = Signals::new([Signal::Int])?;
-    Ok(goro::go(async move {
+    drop(goro::go(async move {
         if let Some(Ok(sig)) = signals.next().await {
             eprintln!("http_service: {sig:?}: shutting down (again to exit now)");
-            shutdown.trigger();
+            cancel.cancel();
         }
         if signals.next().await.is_some() {
             std::process::exit(130);
         }
-    }))
+    }));
+    Ok(())
 }
 
 fn usage(msg: &str) -> ! {

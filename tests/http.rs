@@ -7,7 +7,6 @@ mod common;
 #[path = "../examples/http_service.rs"]
 mod http_service;
 
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -15,17 +14,10 @@ use std::time::Duration;
 use common::run_within;
 use futures_lite::io::{AsyncBufReadExt, BufReader};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use goro::context::{CancelFn, Context};
 use goro::net::{TcpListener, TcpStream};
-use http_service::{serve, Config, Shutdown, Stats};
-
-/// Bounds `f` by `d` (until `goro::time::timeout` exists).
-async fn timeout<T>(d: Duration, f: impl Future<Output = io::Result<T>>) -> io::Result<T> {
-    futures_lite::future::or(f, async move {
-        goro::time::sleep(d).await;
-        Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
-    })
-    .await
-}
+use goro::time::timeout;
+use http_service::{serve, Config, Stats};
 
 struct Response {
     status: u16,
@@ -104,7 +96,7 @@ impl Client {
                 body: String::from_utf8(body).unwrap(),
             })
         })
-        .await
+        .await?
     }
 
     async fn request(&mut self, method: &str, path: &str, body: &[u8]) -> io::Result<Response> {
@@ -115,21 +107,22 @@ impl Client {
     /// Waits for the server to close the connection.
     async fn expect_eof(&mut self) -> io::Result<()> {
         let mut rest = Vec::new();
-        timeout(Duration::from_secs(5), self.r.read_to_end(&mut rest)).await?;
+        timeout(Duration::from_secs(5), self.r.read_to_end(&mut rest)).await??;
         assert!(rest.is_empty(), "unexpected bytes: {rest:?}");
         Ok(())
     }
 }
 
-/// Starts the service on 127.0.0.1:0.
+/// Starts the service on 127.0.0.1:0 with a context cancelled by the returned
+/// `CancelFn`.
 async fn start(
     config: Config,
-) -> io::Result<(SocketAddr, Shutdown, goro::JoinHandle<io::Result<Stats>>)> {
+) -> io::Result<(SocketAddr, CancelFn, goro::JoinHandle<io::Result<Stats>>)> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let shutdown = Shutdown::new();
-    let server = goro::go(serve(listener, shutdown.clone(), config));
-    Ok((addr, shutdown, server))
+    let (ctx, cancel) = Context::background().with_cancel();
+    let server = goro::go(serve(listener, ctx, config));
+    Ok((addr, cancel, server))
 }
 
 #[test]
@@ -184,14 +177,14 @@ fn routes_errors_and_keep_alive() {
         let mut bad = TcpStream::connect(addr).await?;
         bad.write_all(b"\x00\x01 not http\r\n\r\n").await?;
         let mut junk = Vec::new();
-        timeout(Duration::from_secs(5), bad.read_to_end(&mut junk)).await?;
+        timeout(Duration::from_secs(5), bad.read_to_end(&mut junk)).await??;
         assert!(
             junk.is_empty() || junk.starts_with(b"HTTP/1.1 400"),
             "{junk:?}"
         );
         assert_eq!(c.request("GET", "/health", b"").await?.status, 200);
 
-        shutdown.trigger();
+        shutdown.cancel();
         let stats = server.await.unwrap()?;
         assert!(stats.drained);
         assert_eq!(stats.connections, 3);
@@ -249,7 +242,7 @@ fn stalled_client_is_cut_off() {
         let mut stalled = TcpStream::connect(addr).await?;
         stalled.write_all(b"GET /health HTTP/1.1\r\nHo").await?;
         let mut got = Vec::new();
-        timeout(Duration::from_secs(5), stalled.read_to_end(&mut got)).await?;
+        timeout(Duration::from_secs(5), stalled.read_to_end(&mut got)).await??;
         assert!(
             got.is_empty() || got.starts_with(b"HTTP/1.1 408"),
             "{got:?}"
@@ -257,8 +250,40 @@ fn stalled_client_is_cut_off() {
         // Others are still served.
         let mut c = Client::connect(addr).await?;
         assert_eq!(c.request("GET", "/health", b"").await?.status, 200);
-        shutdown.trigger();
+        shutdown.cancel();
         assert!(server.await.unwrap()?.drained);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn closed_connections_leave_nothing_behind() {
+    // Connection goroutines are detached and counted by a WaitGroup only: once a
+    // client hangs up, its goroutine ends and the count ("open" in /stats) drops.
+    run_within(20, async {
+        let (addr, shutdown, server) = start(Config::default()).await?;
+        for _ in 0..20 {
+            let mut c = Client::connect(addr).await?;
+            assert_eq!(c.request("GET", "/health", b"").await?.status, 200);
+        }
+        let mut probe = Client::connect(addr).await?;
+        let mut open = -1;
+        for _ in 0..1000 {
+            open = probe.request("GET", "/stats", b"").await?.json()["open"]
+                .as_i64()
+                .unwrap();
+            if open == 1 {
+                break;
+            }
+            goro::yield_now().await;
+        }
+        assert_eq!(open, 1, "only the probe's connection should be open");
+        shutdown.cancel();
+        let stats = server.await.unwrap()?;
+        assert!(stats.drained);
+        assert_eq!(stats.connections, 21);
+        assert!(stats.requests > 20, "{stats:?}");
         io::Result::Ok(())
     })
     .unwrap();

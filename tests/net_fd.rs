@@ -33,8 +33,7 @@ fn many_connections_leak_no_fd() {
         let start = Instant::now();
 
         // 10,000 connections, from 10 client goroutines; the server accepts, reads
-        // one byte, answers and drops each (inline: the runtime stub makes a thread
-        // per goroutine, so no goroutine per connection here).
+        // one byte, answers and drops each (inline, in the accept loop).
         const CLIENTS: usize = 10;
         const PER_CLIENT: usize = 1_000;
         let server = goro::go(async move {

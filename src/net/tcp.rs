@@ -362,7 +362,6 @@ impl TcpStream {
         addr: A,
         timeout: Duration,
     ) -> io::Result<TcpStream> {
-        // TODO(goro::time): use `crate::time::timeout` once it exists.
         use super::addr::sealed::Addrs;
         let what = match addr.to_addrs() {
             Addrs::One(a) => a.to_string(),
@@ -371,18 +370,18 @@ impl TcpStream {
             Addrs::Lookup(s) => s,
             Addrs::LookupHost(h, p) => format!("{h}:{p}"),
         };
-        futures_lite::future::or(Self::connect(addr), async move {
-            crate::time::sleep(timeout).await;
-            Err(op_error(
+        match crate::time::timeout(timeout, Self::connect(addr)).await {
+            Ok(result) => result,
+            // `connect tcp 127.0.0.1:80: timed out after 300ms`, kind `TimedOut`.
+            Err(_elapsed) => Err(op_error(
                 "connect tcp",
                 &what,
                 io::Error::new(
                     io::ErrorKind::TimedOut,
                     format!("timed out after {timeout:?}"),
                 ),
-            ))
-        })
-        .await
+            )),
+        }
     }
 
     /// Adopts an accepted std stream: `TCP_NODELAY` on (as Go), non-blocking,
