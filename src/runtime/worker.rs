@@ -567,7 +567,30 @@ impl Worker {
             }
         }
         let _unbudget = Unbudget;
+        // With `net`, the whole loop runs inside async-io's `block_on`: async-io's own
+        // reactor thread then backs off and goro's workers drive I/O themselves (a
+        // non-blocking reactor poll every GLOBAL_TICK, and parking in the reactor), so
+        // readiness wakes goroutines on a worker, without a third busy thread.
+        #[cfg(feature = "net")]
+        return async_io::block_on(async { self.run_loop(main) });
+        #[cfg(not(feature = "net"))]
         self.run_loop(main)
+    }
+
+    /// Processes ready I/O events without blocking (feature `net`).
+    #[cfg(feature = "net")]
+    fn poll_reactor(&self) {
+        let mut polled = false;
+        // A future that wakes itself once makes async-io's `block_on` run one
+        // non-blocking `react` and then complete.
+        async_io::block_on(futures_lite::future::poll_fn(|cx| {
+            if polled {
+                return Poll::Ready(());
+            }
+            polled = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }));
     }
 
     fn run_loop<F: Future>(
@@ -611,6 +634,8 @@ impl Worker {
             self.tick.set(tick);
             if tick % GLOBAL_TICK == 0 {
                 self.fire_timers();
+                #[cfg(feature = "net")]
+                self.poll_reactor();
             }
             if let Some(t) = self.next_task(tick) {
                 self.run_task(t);
