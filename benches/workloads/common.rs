@@ -72,3 +72,46 @@ pub fn rss_bytes() -> usize {
         .and_then(|kb| kb.parse::<usize>().ok())
         .map_or(0, |kb| kb * 1024)
 }
+
+/// The WaitGroup of the tokio and smol versions, as their users write one: an atomic
+/// count-down whose last `done` signals (tokio: `Notify`, which keeps a permit;
+/// smol: an `event_listener::Event`).
+pub struct Countdown {
+    left: std::sync::atomic::AtomicUsize,
+    notify: tokio::sync::Notify,
+    event: event_listener::Event,
+}
+
+impl Countdown {
+    pub fn new(n: usize) -> std::sync::Arc<Countdown> {
+        std::sync::Arc::new(Countdown {
+            left: std::sync::atomic::AtomicUsize::new(n),
+            notify: tokio::sync::Notify::new(),
+            event: event_listener::Event::new(),
+        })
+    }
+
+    pub fn done(&self) {
+        if self.left.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+            self.notify.notify_one();
+            self.event.notify(usize::MAX);
+        }
+    }
+
+    /// tokio's way to wait.
+    pub async fn wait_tokio(&self) {
+        self.notify.notified().await;
+    }
+
+    /// smol's way to wait.
+    pub async fn wait_smol(&self) {
+        use std::sync::atomic::Ordering::Acquire;
+        while self.left.load(Acquire) != 0 {
+            event_listener::listener!(self.event => l);
+            if self.left.load(Acquire) == 0 {
+                break;
+            }
+            l.await;
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! tokio and smol have no WaitGroup: their versions count down an atomic and the
 //! last task signals (tokio: `Notify`, which keeps a permit; smol: an
 //! `event_listener::Event`), the way their users write it.
-use super::common::{scaled, smol_run, tokio_rt, Workload};
+use super::common::{scaled, smol_run, tokio_rt, Countdown, Workload};
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::Instant;
@@ -50,17 +50,15 @@ fn w1_tokio(scale: f64) -> f64 {
     let c = counter.clone();
     let t = rt.block_on(async move {
         let start = Instant::now();
-        let left = Arc::new((AtomicUsize::new(n), tokio::sync::Notify::new()));
+        let left = Countdown::new(n);
         for _ in 0..n {
             let (c, left) = (c.clone(), left.clone());
             tokio::spawn(async move {
                 c.fetch_add(1, Relaxed);
-                if left.0.fetch_sub(1, AcqRel) == 1 {
-                    left.1.notify_one();
-                }
+                left.done();
             });
         }
-        left.1.notified().await;
+        left.wait_tokio().await;
         start.elapsed()
     });
     assert_eq!(counter.load(SeqCst), n, "W1 tokio: wrong count");
@@ -74,27 +72,16 @@ fn w1_smol(scale: f64) -> f64 {
     let t = smol_run(|ex| {
         async_io::block_on(ex.run(async move {
             let start = Instant::now();
-            let left = Arc::new((AtomicUsize::new(n), event_listener::Event::new()));
+            let left = Countdown::new(n);
             for _ in 0..n {
                 let (c, left) = (c.clone(), left.clone());
                 ex.spawn(async move {
                     c.fetch_add(1, Relaxed);
-                    if left.0.fetch_sub(1, AcqRel) == 1 {
-                        left.1.notify(usize::MAX);
-                    }
+                    left.done();
                 })
                 .detach();
             }
-            loop {
-                if left.0.load(Acquire) == 0 {
-                    break;
-                }
-                event_listener::listener!(left.1 => l);
-                if left.0.load(Acquire) == 0 {
-                    break;
-                }
-                l.await;
-            }
+            left.wait_smol().await;
             start.elapsed()
         }))
     });

@@ -9,7 +9,7 @@
 //!
 //! W8: N goroutines each sleep `i mod 1000` ms, then signal a WaitGroup (tokio and
 //! smol: an atomic count-down whose last task signals); wall seconds.
-use super::common::{scaled, smol_run, tokio_rt, Workload};
+use super::common::{scaled, smol_run, tokio_rt, Countdown, Workload};
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -146,18 +146,16 @@ fn w8_tokio(scale: f64) -> f64 {
     let d = done.clone();
     let t = tokio_rt().block_on(async move {
         let start = Instant::now();
-        let left = Arc::new((AtomicUsize::new(n), tokio::sync::Notify::new()));
+        let left = Countdown::new(n);
         for i in 0..n {
             let (left, d) = (left.clone(), d.clone());
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis((i % 1000) as u64)).await;
                 d.fetch_add(1, Relaxed);
-                if left.0.fetch_sub(1, AcqRel) == 1 {
-                    left.1.notify_one();
-                }
+                left.done();
             });
         }
-        left.1.notified().await;
+        left.wait_tokio().await;
         start.elapsed()
     });
     assert_eq!(done.load(SeqCst), n, "W8 tokio: not every task woke");
@@ -171,28 +169,17 @@ fn w8_smol(scale: f64) -> f64 {
     let t = smol_run(|ex| {
         async_io::block_on(ex.run(async move {
             let start = Instant::now();
-            let left = Arc::new((AtomicUsize::new(n), event_listener::Event::new()));
+            let left = Countdown::new(n);
             for i in 0..n {
                 let (left, d) = (left.clone(), d.clone());
                 ex.spawn(async move {
                     async_io::Timer::after(Duration::from_millis((i % 1000) as u64)).await;
                     d.fetch_add(1, Relaxed);
-                    if left.0.fetch_sub(1, AcqRel) == 1 {
-                        left.1.notify(usize::MAX);
-                    }
+                    left.done();
                 })
                 .detach();
             }
-            loop {
-                if left.0.load(Acquire) == 0 {
-                    break;
-                }
-                event_listener::listener!(left.1 => l);
-                if left.0.load(Acquire) == 0 {
-                    break;
-                }
-                l.await;
-            }
+            left.wait_smol().await;
             start.elapsed()
         }))
     });
