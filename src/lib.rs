@@ -70,6 +70,7 @@ pub mod net;
 pub mod runtime;
 pub mod select;
 pub mod sync;
+pub mod test;
 pub mod time;
 
 pub use chan::{

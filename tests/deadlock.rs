@@ -203,3 +203,75 @@ fn detection_can_be_turned_off() {
         assert!(r.is_err());
     });
 }
+
+#[test]
+fn goroutines_snapshot_and_dump_content() {
+    within(20, || {
+        goro::run(async {
+            let (tx, rx) = goro::chan::<u8>(0);
+            let m = std::sync::Arc::new(goro::sync::Mutex::new(()));
+            let guard = m.lock().await;
+            let m2 = m.clone();
+            let reader = goro::runtime::go_named("reader", async move { rx.recv().await });
+            let locker = goro::runtime::go_named("locker", async move {
+                let _g = m2.lock().await;
+            });
+            // Wait (bounded by `within`) until both have parked.
+            while goro::runtime::goroutines().len() < 2 {
+                goro::yield_now().await;
+            }
+            let gs = goro::runtime::goroutines();
+            let by_name = |n: &str| gs.iter().find(|g| g.name.as_deref() == Some(n)).unwrap();
+            assert_eq!(by_name("reader").waiting_on, Some("chan receive"));
+            assert_eq!(by_name("locker").waiting_on, Some("sync.Mutex.Lock"));
+            assert_eq!(
+                by_name("reader").state,
+                goro::runtime::GoroutineState::Waiting
+            );
+            assert_eq!(by_name("reader").id, reader.id());
+            let d = goro::runtime::dump_string();
+            assert!(d.contains("goroutine main"), "{d}");
+            assert!(d.contains("\"reader\" [chan receive]"), "{d}");
+            assert!(d.contains("\"locker\" [sync.Mutex.Lock]"), "{d}");
+            assert!(d.contains("tests/deadlock.rs"), "{d}");
+            drop(guard);
+            tx.send(1).await.unwrap();
+            assert_eq!(reader.await.unwrap(), Some(1));
+            locker.await.unwrap();
+        })
+    });
+}
+
+#[test]
+fn no_leaks_passes_when_everything_finished() {
+    within(20, || {
+        goro::run(goro::test::no_leaks(async {
+            let (tx, rx) = goro::chan::<u8>(0);
+            goro::go(async move { tx.send(1).await.unwrap() });
+            assert_eq!(rx.recv().await, Some(1));
+        }))
+    });
+}
+
+#[test]
+fn no_leaks_fails_on_a_leaked_goroutine() {
+    let msg = within(20, || {
+        let r = std::panic::catch_unwind(|| {
+            goro::Runtime::builder()
+                .detect_deadlock(false)
+                .build()
+                .block_on(goro::test::no_leaks(async {
+                    let (tx, rx) = goro::chan::<u8>(0);
+                    goro::runtime::go_named("leaky", async move { rx.recv().await });
+                    tx // kept alive: the goroutine waits for ever
+                }))
+        });
+        let p = r.expect_err("a leak must fail");
+        p.downcast_ref::<String>().cloned().unwrap_or_default()
+    });
+    assert!(
+        msg.contains("1 goroutine(s) started inside are still alive"),
+        "{msg}"
+    );
+    assert!(msg.contains("\"leaky\" [chan receive]"), "{msg}");
+}

@@ -99,16 +99,20 @@ impl Wait {
     }
 }
 
-/// A goroutine's wait state in one word: `FOREIGN` bit | since (ms, 32 bits) << 8 |
-/// wait kind.
+/// A goroutine's wait state in one word: `FOREIGN` bit | `RUNNABLE` bit | since
+/// (ms, 32 bits) << 8 | wait kind.
 pub(crate) const FOREIGN: u64 = 1 << 63;
+/// Set when the goroutine is scheduled (woken), cleared when a poll returns
+/// `Pending` again: for dumps only.
+pub(crate) const RUNNABLE: u64 = 1 << 62;
 
 static BASE: LazyLock<Instant> = LazyLock::new(Instant::now);
 
 pub(crate) fn encode(wait: Option<Wait>, prev: u64) -> u64 {
     match wait {
-        None => FOREIGN | (prev & !FOREIGN),
+        None => FOREIGN | (prev & !(FOREIGN | RUNNABLE)),
         Some(w) => {
+            let prev = prev & !RUNNABLE;
             let since = if prev & 0xff == w as u64 && prev != 0 {
                 (prev >> 8) & 0xffff_ffff // same wait as before: keep its start
             } else {

@@ -38,6 +38,7 @@ pub(crate) mod coop;
 pub(crate) mod deadlock;
 #[cfg(all(test, loom))]
 mod loom_idle;
+pub(crate) mod names;
 pub(crate) mod park;
 mod queue;
 mod registry;
@@ -51,6 +52,7 @@ use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
+use std::time::Duration;
 
 pub use blocking::{unblock, Unblock, MAX_THREADS as MAX_BLOCKING_THREADS};
 pub use task::{JoinError, JoinHandle};
@@ -130,7 +132,24 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let meta = Meta::new(shared, next_id(), loc);
+    spawn_named(shared, fut, loc, None)
+}
+
+fn spawn_named<F>(
+    shared: &'static Shared,
+    fut: F,
+    loc: &'static Location<'static>,
+    name: Option<String>,
+) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let id = next_id();
+    if let Some(name) = name {
+        names::set(id, name);
+    }
+    let meta = Meta::new(shared, id, loc);
     // SAFETY: `spawn_unchecked` lifts `Send`/`'static` checks; we uphold them: the
     // future (`GoFuture`) is `Send` because `F: Send` and it borrows only the task's
     // own metadata (`&Meta`, and `Meta: Sync`), which async-task keeps alive as long as
@@ -222,25 +241,110 @@ pub fn gomaxprocs() -> usize {
     }
 }
 
-/// A dump of the current runtime's goroutines in the style of Go's SIGQUIT dump:
-/// the main goroutine and every goroutine that has parked at least once, each with
-/// what it last waited on (`chan receive`, `sync.Mutex.Lock`, ... or `foreign
-/// future` for something goro cannot see into), how long if a minute or more, and
-/// where it was spawned. Goroutines that never parked are not listed, and a listed
-/// goroutine may be running again by the time you read it. Empty outside a runtime.
+/// Spawns a named goroutine: like [`go`], with `name` shown in dumps and in
+/// [`goroutines`].
+///
+/// ```
+/// goro::run(async {
+///     let h = goro::runtime::go_named("worker-1", async { 1 });
+///     assert_eq!(h.await.unwrap(), 1);
+/// });
+/// ```
+#[track_caller]
+pub fn go_named<F>(name: impl Into<String>, fut: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let loc = Location::caller();
+    let shared = worker::current().unwrap_or_else(|| global().shared);
+    spawn_named(shared, fut, loc, Some(name.into()))
+}
+
+/// A goroutine's scheduling state in a [`GoroutineInfo`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoroutineState {
+    /// Being polled by a worker right now.
+    Running,
+    /// Woken and waiting in a run queue.
+    Runnable,
+    /// Parked until something wakes it.
+    Waiting,
+}
+
+/// One goroutine in a [`goroutines`] snapshot.
+#[derive(Debug, Clone)]
+pub struct GoroutineInfo {
+    /// Its id ([`JoinHandle::id`]).
+    pub id: u64,
+    /// The name given to [`go_named`], if any.
+    pub name: Option<std::sync::Arc<str>>,
+    /// Where it was spawned.
+    pub location: &'static Location<'static>,
+    /// Running, runnable or waiting.
+    pub state: GoroutineState,
+    /// What it waits on, when waiting: Go's wait reasons (`chan receive`,
+    /// `sync.Mutex.Lock`, `select`, ...), or `foreign future` for something goro
+    /// cannot see into.
+    pub waiting_on: Option<&'static str>,
+    /// For how long it has waited on that.
+    pub waiting_for: Duration,
+}
+
+/// A snapshot of the current runtime's goroutines (the global runtime's outside any):
+/// every goroutine that has parked at least once (a goroutine is entered in the
+/// runtime's registry when it first returns `Pending`; goroutines still in their
+/// first poll or queued for it are not listed, so spawning stays free). States are
+/// read without stopping the world: a goroutine may have moved on by the time you
+/// look.
+///
+/// ```
+/// goro::run(async {
+///     let (_tx, rx) = goro::chan::<u8>(0);
+///     let h = goro::runtime::go_named("reader", async move { rx.recv().await });
+///     while goro::runtime::goroutines().is_empty() {
+///         goro::yield_now().await;
+///     }
+///     let g = &goro::runtime::goroutines()[0];
+///     assert_eq!(g.name.as_deref(), Some("reader"));
+///     assert_eq!(g.state, goro::runtime::GoroutineState::Waiting);
+///     assert_eq!(g.waiting_on, Some("chan receive"));
+///     h.cancel();
+/// });
+/// ```
+pub fn goroutines() -> Vec<GoroutineInfo> {
+    let shared = worker::current().or_else(|| GLOBAL.get().map(|rt| rt.shared));
+    shared.map_or_else(Vec::new, |s| s.snapshot().0)
+}
+
+/// Prints a dump of the current runtime's goroutines to stderr, like Go's SIGQUIT
+/// dump: the main goroutine and the [`goroutines`] snapshot, each with its state or
+/// what it waits on, for how long (once a minute or more) and where it was spawned.
+///
+/// ```
+/// goro::run(async {
+///     goro::runtime::dump();
+/// });
+/// ```
+pub fn dump() {
+    eprint!("{}", dump_string());
+}
+
+/// The text [`dump`] prints (empty outside any runtime).
 ///
 /// ```
 /// goro::run(async {
 ///     let (_tx, rx) = goro::chan::<u8>(0);
 ///     let h = goro::go(async move { rx.recv().await });
 ///     goro::yield_now().await;
-///     let d = goro::runtime::dump();
+///     let d = goro::runtime::dump_string();
 ///     assert!(d.contains("goroutine main"));
 ///     h.cancel();
 /// });
 /// ```
-pub fn dump() -> String {
-    worker::current().map_or_else(String::new, |s| s.dump())
+pub fn dump_string() -> String {
+    let shared = worker::current().or_else(|| GLOBAL.get().map(|rt| rt.shared));
+    shared.map_or_else(String::new, |s| s.dump())
 }
 
 /// A goroutine runtime: worker threads with their run queues.

@@ -171,6 +171,7 @@ pin_project_lite::pin_project! {
             if meta.wait.load(Relaxed) & super::deadlock::FOREIGN != 0 {
                 shared.foreign_goroutines.fetch_sub(1, SeqCst);
             }
+            super::names::remove(meta.id);
             shared.goroutine_finished();
         }
     }
@@ -199,20 +200,14 @@ impl<F: Future> Future for GoFuture<'_, F> {
             return Poll::Ready(Err(JoinError::Cancelled));
         };
         let shared = meta.shared();
-        let (r, wait) = if shared.detect_deadlock.load(Relaxed) {
-            super::deadlock::tracked_poll(cx, |cx| {
-                match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-                    Ok(p) => p.map(Ok),
-                    Err(e) => Poll::Ready(Err(e)),
-                }
-            })
-        } else {
-            let r = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+        // Tracked (see `deadlock`): learns what the goroutine waits on, for dumps and
+        // deadlock detection.
+        let (r, wait) = super::deadlock::tracked_poll(cx, |cx| {
+            match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
                 Ok(p) => p.map(Ok),
                 Err(e) => Poll::Ready(Err(e)),
-            };
-            (r, None)
-        };
+            }
+        });
         let r = match r {
             Poll::Ready(Ok(v)) => Ok(Poll::Ready(v)),
             Poll::Pending => Ok(Poll::Pending),
@@ -221,14 +216,12 @@ impl<F: Future> Future for GoFuture<'_, F> {
         match r {
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
             Ok(Poll::Pending) => {
-                if shared.detect_deadlock.load(Relaxed) {
-                    let prev = meta.wait.load(Relaxed);
-                    let now = super::deadlock::encode(wait, prev);
-                    if now != prev {
-                        meta.wait.store(now, Relaxed);
-                        if (now ^ prev) & super::deadlock::FOREIGN != 0 {
-                            shared.foreign_goroutines.fetch_add(1, SeqCst);
-                        }
+                let prev = meta.wait.load(Relaxed);
+                let now = super::deadlock::encode(wait, prev);
+                if now != prev {
+                    meta.wait.store(now, Relaxed);
+                    if (now ^ prev) & super::deadlock::FOREIGN != 0 {
+                        shared.foreign_goroutines.fetch_add(1, SeqCst);
                     }
                 }
                 if meta.state.load(Relaxed) & KEY == 0 {

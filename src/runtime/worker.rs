@@ -76,6 +76,8 @@ pub(crate) struct Slot {
     pub(crate) parker: Arc<Parker>,
     /// Goroutines polled on this worker (thieves use it to spot a stuck `next`).
     polls: AtomicU32,
+    /// The id of the goroutine being polled, 0 if none (for dumps).
+    current: AtomicU64,
     counts: Padded<Counts>,
 }
 
@@ -169,7 +171,13 @@ impl Drop for EnterGuard {
 
 /// The scheduling function of every goroutine.
 pub(crate) fn schedule(task: Task, info: ScheduleInfo) {
-    let shared = task.metadata().shared.expect("goroutine without a runtime");
+    let meta = task.metadata();
+    let shared = meta.shared.expect("goroutine without a runtime");
+    // For dumps: woken (one RMW on the task's own cache line, which the wake has
+    // just written anyway).
+    if meta.wait.load(Relaxed) & super::deadlock::RUNNABLE == 0 {
+        meta.wait.fetch_or(super::deadlock::RUNNABLE, Relaxed);
+    }
     let mut task = Some(task);
     let _ = WORKER.try_with(|w| {
         if let Some(w) = &*w.borrow() {
@@ -232,6 +240,7 @@ impl Shared {
                     queue: Local::new(),
                     parker: Arc::new(Parker::new()),
                     polls: AtomicU32::new(0),
+                    current: AtomicU64::new(0),
                     counts: Padded(Counts::default()),
                 })
                 .collect(),
@@ -335,31 +344,79 @@ impl Shared {
                 .sum::<u64>()
     }
 
-    /// The goroutine dump of a deadlock report (Go's format, roughly).
+    /// A snapshot of the goroutines that have parked at least once, and how many
+    /// others are alive (spawned and not yet parked).
+    pub(crate) fn snapshot(&self) -> (Vec<super::GoroutineInfo>, usize) {
+        use super::deadlock::{decode, RUNNABLE};
+        use super::GoroutineState;
+        let running: Vec<u64> = self.slots.iter().map(|s| s.current.load(Relaxed)).collect();
+        let mut rows = Vec::new();
+        self.registry.for_each(|m| {
+            let word = m.wait.load(SeqCst);
+            let (wait, waited) = decode(word);
+            let state = if running.contains(&m.id) {
+                GoroutineState::Running
+            } else if word & RUNNABLE != 0 {
+                GoroutineState::Runnable
+            } else {
+                GoroutineState::Waiting
+            };
+            rows.push(super::GoroutineInfo {
+                id: m.id,
+                name: super::names::get(m.id),
+                location: m.location,
+                state,
+                waiting_on: (state == GoroutineState::Waiting)
+                    .then(|| wait.map_or("foreign future", |w| w.name())),
+                waiting_for: if state == GoroutineState::Waiting {
+                    waited
+                } else {
+                    Default::default()
+                },
+            });
+        });
+        rows.sort_by_key(|r| r.id);
+        let live = self
+            .num_goroutines()
+            .saturating_sub(self.mains.load(SeqCst));
+        let others = live.saturating_sub(rows.len());
+        (rows, others)
+    }
+
+    /// The goroutine dump (Go's SIGQUIT format, roughly).
     pub(crate) fn dump(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
         let (wait, waited) = super::deadlock::decode(self.main_wait.load(SeqCst));
         let loc = *self.main_location.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(
-            out,
-            "goroutine main [{}{}]:\n\tgoro::run at {}",
-            wait.map_or("foreign future", |w| w.name()),
-            minutes(waited),
-            loc.map_or("?".to_string(), |l| l.to_string())
-        );
-        let mut rows = Vec::new();
-        self.registry.for_each(|m| {
-            let (wait, waited) = super::deadlock::decode(m.wait.load(SeqCst));
-            rows.push((m.id, wait, waited, m.location));
-        });
-        rows.sort_by_key(|r| r.0);
-        for (id, wait, waited, loc) in rows {
+        if let Some(loc) = loc.filter(|_| self.mains.load(SeqCst) > 0) {
             let _ = writeln!(
                 out,
-                "\ngoroutine {id} [{}{}]:\n\tspawned at {loc}",
+                "goroutine main [{}{}]:\n\tgoro::run at {loc}",
                 wait.map_or("foreign future", |w| w.name()),
-                minutes(waited)
+                minutes(waited),
+            );
+        }
+        let (rows, others) = self.snapshot();
+        for g in rows {
+            let state = match (g.state, g.waiting_on) {
+                (super::GoroutineState::Waiting, Some(w)) => {
+                    format!("{w}{}", minutes(g.waiting_for))
+                }
+                (super::GoroutineState::Running, _) => "running".into(),
+                _ => "runnable".into(),
+            };
+            let name = g.name.map(|n| format!(" \"{n}\"")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "\ngoroutine {}{name} [{state}]:\n\tspawned at {}",
+                g.id, g.location
+            );
+        }
+        if others > 0 {
+            let _ = writeln!(
+                out,
+                "\n... and {others} goroutine(s) that have not parked yet (runnable, or running their first poll)"
             );
         }
         out
@@ -611,19 +668,14 @@ impl Worker {
                     self.polling.set(true);
                     super::coop::reset();
                     let mut cx = Context::from_waker(waker);
-                    let r = if self.shared.detect_deadlock.load(Relaxed) {
-                        let (r, wait) =
-                            super::deadlock::tracked_poll(&mut cx, |cx| fut.as_mut().poll(cx));
-                        let prev = self.shared.main_wait.load(Relaxed);
-                        let mut now = super::deadlock::encode(wait, prev);
-                        if now == 0 {
-                            now = 1 << 8; // "parked" even at time 0
-                        }
-                        self.shared.main_wait.store(now, SeqCst);
-                        r
-                    } else {
-                        fut.as_mut().poll(&mut cx)
-                    };
+                    let (r, wait) =
+                        super::deadlock::tracked_poll(&mut cx, |cx| fut.as_mut().poll(cx));
+                    let prev = self.shared.main_wait.load(Relaxed);
+                    let mut now = super::deadlock::encode(wait, prev);
+                    if now == 0 {
+                        now = 1 << 8; // "parked" even at time 0
+                    }
+                    self.shared.main_wait.store(now, SeqCst);
                     self.polling.set(false);
                     if let Poll::Ready(v) = r {
                         return Some(v);
@@ -698,10 +750,12 @@ impl Worker {
         let slot = self.slot();
         slot.polls
             .store(slot.polls.load(Relaxed).wrapping_add(1), Relaxed);
+        slot.current.store(t.metadata().id, Relaxed);
         self.polling.set(true);
         super::coop::reset();
         t.run();
         self.polling.set(false);
+        slot.current.store(0, Relaxed);
     }
 
     /// Fires due timers; their goroutines go to this worker's ring.
