@@ -33,9 +33,8 @@
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::LazyLock;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long everything must stay still before a deadlock is reported.
 pub(crate) const GRACE: Duration = Duration::from_millis(100);
@@ -106,8 +105,6 @@ pub(crate) const FOREIGN: u64 = 1 << 63;
 /// `Pending` again: for dumps only.
 pub(crate) const RUNNABLE: u64 = 1 << 62;
 
-static BASE: LazyLock<Instant> = LazyLock::new(Instant::now);
-
 pub(crate) fn encode(wait: Option<Wait>, prev: u64) -> u64 {
     match wait {
         None => FOREIGN | (prev & !(FOREIGN | RUNNABLE)),
@@ -116,7 +113,7 @@ pub(crate) fn encode(wait: Option<Wait>, prev: u64) -> u64 {
             let since = if prev & 0xff == w as u64 && prev != 0 {
                 (prev >> 8) & 0xffff_ffff // same wait as before: keep its start
             } else {
-                BASE.elapsed().as_millis() as u64 & 0xffff_ffff
+                crate::time::driver::coarse_ms() & 0xffff_ffff
             };
             (prev & FOREIGN) | (since << 8) | w as u64
         }
@@ -126,7 +123,7 @@ pub(crate) fn encode(wait: Option<Wait>, prev: u64) -> u64 {
 /// `(wait name, waiting for)` of an encoded state, or `None` if foreign.
 pub(crate) fn decode(word: u64) -> (Option<Wait>, Duration) {
     let since = Duration::from_millis((word >> 8) & 0xffff_ffff);
-    let waited = BASE.elapsed().saturating_sub(since);
+    let waited = Duration::from_millis(crate::time::driver::coarse_ms()).saturating_sub(since);
     if word & FOREIGN != 0 {
         (None, waited)
     } else {

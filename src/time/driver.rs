@@ -51,7 +51,19 @@ pub(crate) fn tick_at_or_after(t: Instant) -> u64 {
 }
 
 fn now_tick() -> u64 {
-    (DRIVER.base.elapsed().as_nanos() / TICK_NANOS) as u64
+    let t = (DRIVER.base.elapsed().as_nanos() / TICK_NANOS) as u64;
+    COARSE.store(t, Relaxed);
+    t
+}
+
+/// The last tick any thread read the clock at (workers do every 61 polls and when
+/// they park): a clock that costs one load, for "waiting for how long" in dumps.
+static COARSE: AtomicU64 = AtomicU64::new(0);
+
+/// Milliseconds since the driver started, as of the last clock read (see `COARSE`).
+pub(crate) fn coarse_ms() -> u64 {
+    let nanos = COARSE.load(Relaxed) as u128 * TICK_NANOS;
+    (nanos / 1_000_000) as u64
 }
 
 fn instant_of(tick: u64) -> Instant {
