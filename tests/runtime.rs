@@ -425,3 +425,45 @@ fn foreign_wakes_all_delivered() {
         })
     });
 }
+
+/// `panic_abort`: a panicking goroutine takes the whole process down, as in Go. Run
+/// in a child process (this test binary itself, filtered to the helper below).
+#[test]
+fn panic_abort_crashes_the_process() {
+    within(60, || {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "panic_abort_child", "--nocapture", "--ignored"])
+            .env("GORO_PANIC_ABORT_CHILD", "1")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "the child must not exit normally");
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(
+                out.status.signal(),
+                Some(6),
+                "SIGABRT expected: {:?}",
+                out.status
+            );
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("fatal error: goroutine"), "{err}");
+        assert!(err.contains("boom under panic_abort"), "{err}");
+    });
+}
+
+#[test]
+#[ignore = "helper of panic_abort_crashes_the_process (run in a child process)"]
+fn panic_abort_child() {
+    if std::env::var("GORO_PANIC_ABORT_CHILD").is_err() {
+        return;
+    }
+    goro::Runtime::builder()
+        .panic_abort()
+        .build()
+        .block_on(async {
+            let _ = goro::go(async { panic!("boom under panic_abort") }).await;
+            unreachable!("the process should have aborted");
+        });
+}
