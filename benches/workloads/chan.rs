@@ -11,13 +11,6 @@
 //! `Receiver` behind an `Arc<tokio::sync::Mutex<_>>`. The W7 gate for tokio is a
 //! `watch` channel (its `Receiver` is cloneable, and dropping the sender wakes
 //! every `changed()`).
-//!
-//! goro note: while `goro::runtime` is the one-thread-per-goroutine stub, run W7 and
-//! W9 at a small `--scale` (each goroutine is an OS thread), and the goro figures
-//! measure the stub, not the channels. The goro versions keep their `JoinHandle`s
-//! because the stub cancels a goroutine whose handle is dropped (the API says
-//! dropping detaches); W7's figure therefore includes 8 bytes per goroutine for
-//! the handle.
 use super::common::{rss_bytes, scaled, smol_run, tokio_rt, Workload};
 use std::future::Future;
 use std::pin::Pin;
@@ -29,10 +22,8 @@ use std::time::{Duration, Instant};
 /// workloads run on goro's runtime and, for a runtime-independent figure of the
 /// channels themselves, on smol's executor (printed on stderr).
 trait Spawner: Clone + Send + 'static {
-    /// Spawns a task the caller does not wait for individually. goro keeps the
-    /// handle in `keep` (8 bytes; the stub runtime cancels on drop, the real one
-    /// will detach); smol detaches.
-    fn spawn_detached<F>(&self, f: F, keep: &mut Vec<goro::JoinHandle<()>>)
+    /// Spawns a task the caller does not wait for individually (detached).
+    fn spawn_detached<F>(&self, f: F)
     where
         F: Future<Output = ()> + Send + 'static;
     fn spawn<F>(&self, f: F) -> Pin<Box<dyn Future<Output = F::Output> + Send>>
@@ -44,7 +35,7 @@ trait Spawner: Clone + Send + 'static {
 #[derive(Clone, Copy)]
 struct GoroSpawn;
 impl Spawner for GoroSpawn {
-    fn spawn_detached<F>(&self, f: F, _keep: &mut Vec<goro::JoinHandle<()>>)
+    fn spawn_detached<F>(&self, f: F)
     where
         F: Future<Output = ()> + Send + 'static,
     {
@@ -63,7 +54,7 @@ impl Spawner for GoroSpawn {
 #[derive(Clone, Copy)]
 struct SmolSpawn(&'static async_executor::Executor<'static>);
 impl Spawner for SmolSpawn {
-    fn spawn_detached<F>(&self, f: F, _keep: &mut Vec<goro::JoinHandle<()>>)
+    fn spawn_detached<F>(&self, f: F)
     where
         F: Future<Output = ()> + Send + 'static,
     {
@@ -546,26 +537,22 @@ async fn w7_goro_body<S: Spawner>(sp: S, scale: f64) -> f64 {
     let woke = Arc::new(AtomicUsize::new(0));
     let (all_started_tx, all_started_rx) = goro::chan::<()>(1);
     let (all_woke_tx, all_woke_rx) = goro::chan::<()>(1);
-    let mut handles = Vec::with_capacity(n);
     let before = settled_rss();
     for _ in 0..n {
         let gate = gate_rx.clone();
         let (started, woke) = (started.clone(), woke.clone());
         let (st, wt) = (all_started_tx.clone(), all_woke_tx.clone());
-        sp.spawn_detached(
-            async move {
-                if started.fetch_add(1, Ordering::AcqRel) + 1 == n {
-                    st.try_send(()).unwrap();
-                }
-                drop(st);
-                let r = gate.recv().await;
-                assert!(r.is_none());
-                if woke.fetch_add(1, Ordering::AcqRel) + 1 == n {
-                    wt.try_send(()).unwrap();
-                }
-            },
-            &mut handles,
-        );
+        sp.spawn_detached(async move {
+            if started.fetch_add(1, Ordering::AcqRel) + 1 == n {
+                st.try_send(()).unwrap();
+            }
+            drop(st);
+            let r = gate.recv().await;
+            assert!(r.is_none());
+            if woke.fetch_add(1, Ordering::AcqRel) + 1 == n {
+                wt.try_send(()).unwrap();
+            }
+        });
     }
     all_started_rx.recv().await.unwrap();
     let after = settled_rss();
@@ -574,9 +561,6 @@ async fn w7_goro_body<S: Spawner>(sp: S, scale: f64) -> f64 {
     all_woke_rx.recv().await.unwrap();
     let wake = start.elapsed();
     assert_eq!(woke.load(Ordering::Acquire), n, "W7: not all woke");
-    for h in handles {
-        h.await.unwrap();
-    }
     w7_report("goro", n, before, after, wake)
 }
 
@@ -668,25 +652,18 @@ async fn w9_goro_body<S: Spawner>(sp: S, scale: f64) -> f64 {
     let start = Instant::now();
     let (leftmost_tx, leftmost_rx) = goro::chan::<u64>(0);
     let mut left = leftmost_tx;
-    let mut handles = Vec::with_capacity(n);
     for _ in 0..n {
         let (right_tx, right_rx) = goro::chan::<u64>(0);
-        sp.spawn_detached(
-            async move {
-                let x = right_rx.recv().await.unwrap();
-                left.send(x + 1).await.unwrap();
-            },
-            &mut handles,
-        );
+        sp.spawn_detached(async move {
+            let x = right_rx.recv().await.unwrap();
+            left.send(x + 1).await.unwrap();
+        });
         left = right_tx;
     }
     left.send(1).await.unwrap();
     let got = leftmost_rx.recv().await.unwrap();
     let el = start.elapsed();
     w9_check(got, n);
-    for h in handles {
-        h.await.unwrap();
-    }
     el.as_secs_f64() * 1e3
 }
 

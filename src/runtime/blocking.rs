@@ -152,7 +152,6 @@ where
 }
 
 /// Jobs submitted to the pool that have not finished.
-#[allow(dead_code)] // used by deadlock detection
 pub(crate) fn pending() -> usize {
     POOL.pending.load(SeqCst)
 }
