@@ -275,3 +275,37 @@ fn no_leaks_fails_on_a_leaked_goroutine() {
     );
     assert!(msg.contains("\"leaky\" [chan receive]"), "{msg}");
 }
+
+/// GOMAXPROCS=1: `run`'s calling thread is the only worker, and deadlocks are still
+/// reported. In a child process (this binary, filtered to the helper below), since
+/// the variable is process-wide.
+#[test]
+fn detected_with_gomaxprocs_1() {
+    within(60, || {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "gomaxprocs_1_child", "--nocapture", "--ignored"])
+            .env("GOMAXPROCS", "1")
+            .env("GORO_DEADLOCK_CHILD", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("all goroutines are asleep - deadlock!"),
+            "{err}"
+        );
+        assert!(err.contains("workers=1"), "{err}");
+    });
+}
+
+#[test]
+#[ignore = "helper of detected_with_gomaxprocs_1 (run in a child process)"]
+fn gomaxprocs_1_child() {
+    if std::env::var("GORO_DEADLOCK_CHILD").is_err() {
+        return;
+    }
+    goro::run(async {
+        eprintln!("workers={}", goro::runtime::gomaxprocs());
+        let (tx, _rx) = goro::chan::<u8>(0);
+        tx.send(1).await.unwrap();
+    });
+}

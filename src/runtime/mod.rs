@@ -75,7 +75,21 @@ use worker::{MainWake, Shared, Worker};
 /// ```
 #[track_caller]
 pub fn run<F: Future>(fut: F) -> F::Output {
-    Runtime::new().block_on(fut)
+    // The calling thread is worker 0 even with GOMAXPROCS=1 (as Go's main thread
+    // runs P0): nothing else can spawn on this runtime before `block_on` starts.
+    Builder::new().build_inner(Slot0::Caller).block_on(fut)
+}
+
+/// Who runs worker 0.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot0 {
+    /// A thread of its own (the global runtime).
+    Thread,
+    /// The thread in `block_on` (`run`).
+    Caller,
+    /// The thread in `block_on`, or a thread of its own when it is the only worker
+    /// (so that `Runtime::go` without `block_on` still runs goroutines).
+    Default,
 }
 
 /// Spawns a goroutine: Go's `go` statement.
@@ -474,21 +488,26 @@ impl Builder {
     }
 
     /// Builds the runtime, starting `workers - 1` threads; the thread that calls
-    /// [`Runtime::block_on`] serves as the first worker while it waits.
+    /// [`Runtime::block_on`] serves as the first worker while it waits. A runtime
+    /// built with a single worker gives it a thread of its own instead, so that
+    /// [`Runtime::go`] runs goroutines even when nobody is in `block_on`; its
+    /// `block_on` then waits on the calling thread, without deadlock detection
+    /// (which needs the main goroutine on worker 0; [`run`] always arranges that).
     ///
     /// ```
     /// let rt = goro::Runtime::builder().workers(2).build();
     /// assert_eq!(rt.block_on(async { 1 }), 1);
     /// ```
     pub fn build(self) -> Runtime {
-        self.build_inner(false)
+        self.build_inner(Slot0::Default)
     }
 
-    fn build_inner(self, all_threads: bool) -> Runtime {
+    fn build_inner(self, slot0: Slot0) -> Runtime {
         let n = self.workers.unwrap_or_else(gomaxprocs_default);
         let shared = Shared::get(n, self.panic_abort);
         shared.detect_deadlock.store(self.detect_deadlock, SeqCst);
-        let first = if all_threads || n == 1 { 0 } else { 1 };
+        let own_thread = slot0 == Slot0::Thread || (slot0 == Slot0::Default && n == 1);
+        let first = if own_thread { 0 } else { 1 };
         let threads = (first..n)
             .map(|i| {
                 thread::Builder::new()
@@ -500,7 +519,7 @@ impl Builder {
                     .expect("goro: failed to start a worker thread")
             })
             .collect();
-        if all_threads || n == 1 {
+        if own_thread {
             // Worker 0 has a thread of its own; `block_on` never takes it over.
             shared.slot0_owned.store(true, SeqCst);
         }
@@ -663,7 +682,11 @@ static GLOBAL: OnceLock<Runtime> = OnceLock::new();
 
 /// The global runtime behind `go` outside any runtime: GOMAXPROCS threads of its own.
 fn global() -> &'static Runtime {
-    GLOBAL.get_or_init(|| Builder::new().thread_name("goro-global").build_inner(true))
+    GLOBAL.get_or_init(|| {
+        Builder::new()
+            .thread_name("goro-global")
+            .build_inner(Slot0::Thread)
+    })
 }
 
 /// A timer was armed off any worker while no worker sleeps on the timers: make sure a
