@@ -309,3 +309,18 @@ fn gomaxprocs_1_child() {
         tx.send(1).await.unwrap();
     });
 }
+
+#[test]
+fn no_report_for_a_plain_thread_that_sends_after_a_pause() {
+    // A habit of tokio and smol users' tests: a plain thread sleeps, then sends.
+    within(20, || {
+        goro::run(async {
+            let (tx, rx) = goro::chan::<u8>(1);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                tx.send_blocking(7).unwrap();
+            });
+            assert_eq!(rx.recv().await, Some(7));
+        })
+    });
+}

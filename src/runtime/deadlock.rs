@@ -26,9 +26,9 @@
 //! holds a channel end would show) and then `run` panics with Go's message and a dump
 //! of the goroutines and what each waits on.
 //!
-//! Goro cannot see plain threads that hold channel ends and send without a
-//! `_blocking` call (`try_send` in a loop with sleeps): a program whose goroutines
-//! wait only on such a thread for longer than the grace period is reported. Use a
+//! Goro cannot see plain threads that hold channel ends and send without being in a
+//! `_blocking` call (a thread that sleeps, then sends): a program whose goroutines
+//! wait only on such a thread for longer than the grace period (1 s) is reported. Use a
 //! goroutine or `unblock` for such work, or `Builder::detect_deadlock(false)`.
 
 use std::cell::Cell;
@@ -36,8 +36,10 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use std::time::Duration;
 
-/// How long everything must stay still before a deadlock is reported.
-pub(crate) const GRACE: Duration = Duration::from_millis(100);
+/// How long everything must stay still before a deadlock is reported. Long enough
+/// that a plain thread which holds a channel end and sends after a pause (a common
+/// pattern in tests) is not mistaken for a deadlock; short enough for a person.
+pub(crate) const GRACE: Duration = Duration::from_secs(1);
 
 /// What a goroutine waits on (Go's wait reasons).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
