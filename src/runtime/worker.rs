@@ -843,8 +843,12 @@ impl Worker {
             // go); the last other worker to go idle makes it look at once.
             match main {
                 Some(m) if sh.locally_quiet(m) => {
-                    deadlock_watch = Some(sh.progress());
+                    // A report needs the whole picture (no timer anywhere, no
+                    // blocked thread, no unblock job) at the start and at the end of
+                    // a full grace period with no progress in between: a timer that
+                    // fired in between may have a wake still in flight.
                     let g = std::time::Instant::now() + super::deadlock::GRACE;
+                    deadlock_watch = Some((sh.progress(), sh.deadlock_candidate(m), g));
                     deadline = Some(deadline.map_or(g, |d| d.min(g)));
                 }
                 None if sh.detect_deadlock.load(Relaxed)
@@ -889,8 +893,12 @@ impl Worker {
             // Run it next; our ring is empty, so this cannot overflow.
             self.slot().queue.push(t, &sh.injector);
         }
-        if let (Some(before), Some(m)) = (deadlock_watch, main) {
-            if sh.progress() == before && sh.deadlock_candidate(m) {
+        if let (Some((before, at_start, until)), Some(m)) = (deadlock_watch, main) {
+            if at_start
+                && std::time::Instant::now() >= until
+                && sh.progress() == before
+                && sh.deadlock_candidate(m)
+            {
                 let dump = sh.dump();
                 panic!("fatal error: all goroutines are asleep - deadlock!\n\n{dump}");
             }
