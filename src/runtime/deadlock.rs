@@ -22,9 +22,12 @@
 //! goro primitives only, no goroutine is foreign, no timer is armed (in the whole
 //! process), no `unblock` job is pending and no thread is blocked in a `_blocking`
 //! call, nothing inside goro can ever wake anybody again. Worker 0 (the thread in
-//! `run`) confirms that nothing moved for [`GRACE`] (a wake from a plain thread that
-//! holds a channel end would show) and then `run` panics with Go's message and a dump
-//! of the goroutines and what each waits on.
+//! `run`) confirms it: the whole condition must hold at the start and at the end of
+//! a full [`GRACE`] period with no goroutine polled and no wake from outside in
+//! between (a timer fired by another runtime's worker has its wake in flight for a
+//! moment after it left the wheel; a plain thread holding a channel end would show
+//! too). Then `run` panics with Go's message and a dump of the goroutines and what
+//! each waits on.
 //!
 //! Goro cannot see plain threads that hold channel ends and send without being in a
 //! `_blocking` call (a thread that sleeps, then sends): a program whose goroutines
