@@ -1,7 +1,7 @@
 //! goro: Go's concurrency model for async Rust, without tokio.
 //!
 //! A goroutine is a stackless future: [`go`] spawns it onto a multi-threaded
-//! work-stealing executor, and [`run`] is Go's `main`. Go's channels ([`chan`]),
+//! work-stealing executor, and [`run`] is Go's `main`. Go's channels ([`chan()`]),
 //! `select` ([`select!`]), `sync` ([`sync`]), `sync/atomic` ([`atomic`]), `time`
 //! ([`time`]) and `context` ([`context`]) are awaitable types, and [`net`] lets
 //! services run on goro alone.
@@ -33,7 +33,7 @@
 //! | `func main()` | [`run`]`(async { .. })` or `#[goro::main]` |
 //! | `go f()` | [`go`]`(f())` (returns a [`JoinHandle`]; drop it to detach) |
 //! | `runtime.Gosched()`, `runtime.NumGoroutine()` | [`yield_now`], [`num_goroutines`] |
-//! | `make(chan T, n)`, `ch <- v`, `<-ch`, `close(ch)` | [`chan`]`::<T>(n)`, `tx.send(v).await`, `rx.recv().await`, `tx.close()` |
+//! | `make(chan T, n)`, `ch <- v`, `<-ch`, `close(ch)` | [`chan()`]`::<T>(n)`, `tx.send(v).await`, `rx.recv().await`, `tx.close()` |
 //! | `select { .. }` | [`select!`] (and [`Select`] for a dynamic set) |
 //! | `sync.WaitGroup`, `sync.Mutex`, ... | [`sync::WaitGroup`], [`sync::Mutex`], ... |
 //! | `time.Sleep`, `time.After` | [`time::sleep`], `time::after` |
