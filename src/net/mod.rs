@@ -72,6 +72,9 @@
 //!   [`ToSocketAddrs`].
 
 mod addr;
+mod io;
+#[cfg(goro_epoll)]
+pub(crate) mod reactor;
 mod split;
 mod tcp;
 mod udp;

@@ -9,8 +9,8 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use super::addr::{each_addr, op_error, resolve, ToSocketAddrs};
+use super::io::Io;
 use super::split::{ReadHalf, WriteHalf};
-use async_io::Async;
 
 /// A TCP socket server, listening for connections (Go's `net.Listen("tcp", addr)`).
 ///
@@ -42,7 +42,7 @@ use async_io::Async;
 /// .unwrap();
 /// ```
 pub struct TcpListener {
-    inner: Async<std::net::TcpListener>,
+    inner: Io<std::net::TcpListener>,
 }
 
 impl TcpListener {
@@ -67,7 +67,7 @@ impl TcpListener {
         let addrs = resolve(addr.to_addrs()).await?;
         each_addr(addrs, "listen tcp", |a| async move {
             Ok(TcpListener {
-                inner: Async::new(std::net::TcpListener::bind(a)?)?,
+                inner: Io::new(std::net::TcpListener::bind(a)?)?,
             })
         })
         .await
@@ -117,14 +117,8 @@ impl TcpListener {
     /// # drop(conn); std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        loop {
-            match self.inner.get_ref().accept() {
-                Ok((s, peer)) => return Poll::Ready(TcpStream::from_std(s).map(|s| (s, peer))),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-            ready!(self.inner.poll_readable(cx))?;
-        }
+        let (s, peer) = ready!(self.inner.poll_read_with(cx, |l| l.accept()))?;
+        Poll::Ready(TcpStream::from_std(s).map(|s| (s, peer)))
     }
 
     /// A stream of incoming connections (Go's `for { ln.Accept() }`): implements
@@ -212,9 +206,7 @@ impl TryFrom<std::net::TcpListener> for TcpListener {
     /// # drop(listener); std::io::Result::Ok(()) }).unwrap();
     /// ```
     fn try_from(l: std::net::TcpListener) -> io::Result<TcpListener> {
-        Ok(TcpListener {
-            inner: Async::new(l)?,
-        })
+        Ok(TcpListener { inner: Io::new(l)? })
     }
 }
 
@@ -299,7 +291,7 @@ impl futures_core::Stream for Incoming<'_> {
 /// ```
 #[derive(Clone)]
 pub struct TcpStream {
-    inner: Arc<Async<std::net::TcpStream>>,
+    inner: Arc<Io<std::net::TcpStream>>,
 }
 
 impl TcpStream {
@@ -329,7 +321,7 @@ impl TcpStream {
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         let addrs = resolve(addr.to_addrs()).await?;
         each_addr(addrs, "connect tcp", |a| async move {
-            let s = Async::<std::net::TcpStream>::connect(a).await?;
+            let s = super::io::connect_tcp(a).await?;
             let _ = s.get_ref().set_nodelay(true);
             Ok(TcpStream { inner: Arc::new(s) })
         })
@@ -389,7 +381,7 @@ impl TcpStream {
     fn from_std(s: std::net::TcpStream) -> io::Result<TcpStream> {
         let _ = s.set_nodelay(true);
         Ok(TcpStream {
-            inner: Arc::new(Async::new(s)?),
+            inner: Arc::new(Io::new(s)?),
         })
     }
 
@@ -575,7 +567,7 @@ impl TryFrom<std::net::TcpStream> for TcpStream {
     /// ```
     fn try_from(s: std::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            inner: Arc::new(Async::new(s)?),
+            inner: Arc::new(Io::new(s)?),
         })
     }
 }
@@ -589,7 +581,7 @@ impl fmt::Debug for TcpStream {
     }
 }
 
-/// `AsyncRead`/`AsyncWrite` for a stream type `$t` wrapping `inner: Arc<Async<_>>`,
+/// `AsyncRead`/`AsyncWrite` for a stream type `$t` wrapping `inner: Arc<Io<_>>`,
 /// and for `&$t`. `poll_close` flushes and shuts the write side down.
 macro_rules! stream_io {
     ($t:ty) => {

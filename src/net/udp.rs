@@ -5,7 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use async_io::Async;
+use super::io::Io;
 
 use super::addr::sealed::Addrs;
 use super::addr::{each_addr, op_error, resolve, ToSocketAddrs};
@@ -36,7 +36,7 @@ use super::addr::{each_addr, op_error, resolve, ToSocketAddrs};
 /// ```
 #[derive(Clone)]
 pub struct UdpSocket {
-    inner: Arc<Async<std::net::UdpSocket>>,
+    inner: Arc<Io<std::net::UdpSocket>>,
 }
 
 impl UdpSocket {
@@ -60,7 +60,7 @@ impl UdpSocket {
         let addrs = resolve(addr.to_addrs()).await?;
         each_addr(addrs, "listen udp", |a| async move {
             Ok(UdpSocket {
-                inner: Arc::new(Async::new(std::net::UdpSocket::bind(a)?)?),
+                inner: Arc::new(Io::new(std::net::UdpSocket::bind(a)?)?),
             })
         })
         .await
@@ -294,7 +294,7 @@ impl TryFrom<std::net::UdpSocket> for UdpSocket {
     /// ```
     fn try_from(s: std::net::UdpSocket) -> io::Result<UdpSocket> {
         Ok(UdpSocket {
-            inner: Arc::new(Async::new(s)?),
+            inner: Arc::new(Io::new(s)?),
         })
     }
 }

@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use async_io::Async;
+use super::io::Io;
 
 use super::addr::op_error;
 use super::split::{ReadHalf, WriteHalf};
@@ -46,7 +46,7 @@ fn path_error(op: &str, path: &Path, e: io::Error) -> io::Error {
 /// .unwrap();
 /// ```
 pub struct UnixListener {
-    inner: Async<std::os::unix::net::UnixListener>,
+    inner: Io<std::os::unix::net::UnixListener>,
 }
 
 impl UnixListener {
@@ -72,9 +72,7 @@ impl UnixListener {
         let path = path.as_ref();
         let l = std::os::unix::net::UnixListener::bind(path)
             .map_err(|e| path_error("listen unix", path, e))?;
-        Ok(UnixListener {
-            inner: Async::new(l)?,
-        })
+        Ok(UnixListener { inner: Io::new(l)? })
     }
 
     /// Waits for a connection and returns it with the peer's address (usually
@@ -114,16 +112,8 @@ impl UnixListener {
     /// # }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        loop {
-            match self.inner.get_ref().accept() {
-                Ok((s, peer)) => {
-                    return Poll::Ready(UnixStream::try_from(s).map(|s| (s, peer)));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-            ready!(self.inner.poll_readable(cx))?;
-        }
+        let (s, peer) = ready!(self.inner.poll_read_with(cx, |l| l.accept()))?;
+        Poll::Ready(UnixStream::try_from(s).map(|s| (s, peer)))
     }
 
     /// A never-ending [`futures_core::Stream`] of incoming connections.
@@ -169,9 +159,7 @@ impl TryFrom<std::os::unix::net::UnixListener> for UnixListener {
 
     /// Adopts a std listener (made non-blocking and registered with the reactor).
     fn try_from(l: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
-        Ok(UnixListener {
-            inner: Async::new(l)?,
-        })
+        Ok(UnixListener { inner: Io::new(l)? })
     }
 }
 
@@ -237,7 +225,7 @@ impl futures_core::Stream for UnixIncoming<'_> {
 /// ```
 #[derive(Clone)]
 pub struct UnixStream {
-    inner: Arc<Async<std::os::unix::net::UnixStream>>,
+    inner: Arc<Io<std::os::unix::net::UnixStream>>,
 }
 
 impl UnixStream {
@@ -259,7 +247,7 @@ impl UnixStream {
     /// ```
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
         let path = path.as_ref();
-        let s = Async::<std::os::unix::net::UnixStream>::connect(path)
+        let s = super::io::connect_unix(path)
             .await
             .map_err(|e| path_error("connect unix", path, e))?;
         Ok(UnixStream { inner: Arc::new(s) })
@@ -346,7 +334,7 @@ impl TryFrom<std::os::unix::net::UnixStream> for UnixStream {
     /// Adopts a std stream (made non-blocking and registered with the reactor).
     fn try_from(s: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            inner: Arc::new(Async::new(s)?),
+            inner: Arc::new(Io::new(s)?),
         })
     }
 }
@@ -380,7 +368,7 @@ stream_io!(UnixStream);
 /// ```
 #[derive(Clone)]
 pub struct UnixDatagram {
-    inner: Arc<Async<std::os::unix::net::UnixDatagram>>,
+    inner: Arc<Io<std::os::unix::net::UnixDatagram>>,
 }
 
 impl UnixDatagram {
@@ -557,7 +545,7 @@ impl TryFrom<std::os::unix::net::UnixDatagram> for UnixDatagram {
     /// Adopts a std socket (made non-blocking and registered with the reactor).
     fn try_from(s: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
-            inner: Arc::new(Async::new(s)?),
+            inner: Arc::new(Io::new(s)?),
         })
     }
 }

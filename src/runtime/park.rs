@@ -16,13 +16,16 @@ use std::time::Instant;
 const EMPTY: u8 = 0;
 const PARKED: u8 = 1;
 const NOTIFIED: u8 = 2;
+/// Waiting in the reactor's `epoll_wait` (woken through its eventfd).
+#[cfg(goro_epoll)]
+const PARKED_IO: u8 = 3;
 
 pub(crate) struct Parker {
     state: AtomicU8,
     lock: Mutex<()>,
     cvar: Condvar,
     /// The waker of [`park_in_reactor`](Parker::park_in_reactor) while it waits.
-    #[cfg(all(feature = "net", not(loom)))]
+    #[cfg(all(feature = "net", not(goro_epoll), not(loom)))]
     waker: Mutex<Option<std::task::Waker>>,
 }
 
@@ -32,13 +35,16 @@ impl Parker {
             state: AtomicU8::new(EMPTY),
             lock: Mutex::new(()),
             cvar: Condvar::new(),
-            #[cfg(all(feature = "net", not(loom)))]
+            #[cfg(all(feature = "net", not(goro_epoll), not(loom)))]
             waker: Mutex::new(None),
         }
     }
 
     /// Blocks until [`unpark`](Self::unpark) or `deadline` (if any).
-    #[cfg_attr(all(feature = "net", not(loom), not(test)), allow(dead_code))]
+    #[cfg_attr(
+        all(feature = "net", not(goro_epoll), not(loom), not(test)),
+        allow(dead_code)
+    )]
     pub(crate) fn park(&self, deadline: Option<Instant>) {
         if self
             .state
@@ -86,7 +92,7 @@ impl Parker {
     /// Like [`park`](Self::park), but while waiting this thread drives async-io's
     /// reactor if no other thread does (async-io's `block_on`), so I/O readiness
     /// wakes goroutines from a goro worker without a hop through async-io's thread.
-    #[cfg(all(feature = "net", not(loom)))]
+    #[cfg(all(feature = "net", not(goro_epoll), not(loom)))]
     pub(crate) fn park_in_reactor(&self, deadline: Option<Instant>) {
         use std::task::Poll;
         if self
@@ -125,10 +131,51 @@ impl Parker {
         self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
+    /// Waits in the reactor (the caller holds its poll lock, `st`) until
+    /// [`unpark`](Self::unpark), `deadline` or I/O, then wakes the goroutines whose
+    /// sockets are ready.
+    #[cfg(goro_epoll)]
+    pub(crate) fn park_io(
+        &self,
+        r: &crate::net::reactor::Reactor,
+        st: &mut crate::net::reactor::PollState,
+        deadline: Option<Instant>,
+    ) {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        if self
+            .state
+            .compare_exchange(EMPTY, PARKED_IO, SeqCst, SeqCst)
+            .is_err()
+        {
+            self.state.store(EMPTY, SeqCst); // notified in between
+            return;
+        }
+        // An `unpark` from here on writes the eventfd, which ends (or pre-empts) the wait.
+        r.wait(st, deadline);
+        // Awake: a notification that raced in is consumed (its eventfd write at most
+        // makes a later wait return early once).
+        self.state.swap(EMPTY, SeqCst);
+        r.dispatch(st);
+    }
+
     /// Wakes the parked thread, or makes its next `park` return at once.
     pub(crate) fn unpark(&self) {
-        if self.state.swap(NOTIFIED, SeqCst) == PARKED {
-            #[cfg(all(feature = "net", not(loom)))]
+        let prev = self.state.swap(NOTIFIED, SeqCst);
+        #[cfg(goro_epoll)]
+        if prev == PARKED_IO {
+            if let Some(r) = crate::net::reactor::Reactor::existing() {
+                r.notify();
+            }
+            return;
+        }
+        if prev == PARKED {
+            #[cfg(all(feature = "net", not(goro_epoll), not(loom)))]
             if let Some(w) = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take() {
                 w.wake();
                 return;

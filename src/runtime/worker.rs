@@ -588,6 +588,8 @@ impl Worker {
         if self.in_park.get() {
             // Woken by the reactor this thread drives while parked: run it here.
             q.push(task, &self.shared.injector);
+            // (With goro's reactor the wake comes after the wait: nothing to end.)
+            #[cfg(not(goro_epoll))]
             self.slot().parker.unpark();
         } else if yielded || !self.polling.get() {
             if q.push(task, &self.shared.injector) {
@@ -628,14 +630,25 @@ impl Worker {
         // reactor thread then backs off and goro's workers drive I/O themselves (a
         // non-blocking reactor poll every GLOBAL_TICK, and parking in the reactor), so
         // readiness wakes goroutines on a worker, without a third busy thread.
-        #[cfg(feature = "net")]
+        #[cfg(all(feature = "net", not(goro_epoll)))]
         return async_io::block_on(async { self.run_loop(main) });
-        #[cfg(not(feature = "net"))]
+        // With goro's own reactor, this thread counts as one that polls it.
+        #[cfg(goro_epoll)]
+        let _polls = crate::net::reactor::WorkerGuard::new();
+        #[cfg(not(all(feature = "net", not(goro_epoll))))]
         self.run_loop(main)
     }
 
     /// Processes ready I/O events without blocking (feature `net`).
-    #[cfg(feature = "net")]
+    #[cfg(goro_epoll)]
+    fn poll_reactor(&self) {
+        if let Some(r) = crate::net::reactor::Reactor::existing() {
+            r.poll_now();
+        }
+    }
+
+    /// Processes ready I/O events without blocking (feature `net`).
+    #[cfg(all(feature = "net", not(goro_epoll)))]
     fn poll_reactor(&self) {
         let mut polled = false;
         // A future that wakes itself once makes async-io's `block_on` run one
@@ -876,7 +889,12 @@ impl Worker {
                 deadline = Some(deadline.map_or(w, |d| d.min(w)));
             }
             self.in_park.set(true);
-            #[cfg(feature = "net")]
+            #[cfg(goro_epoll)]
+            if crate::net::reactor::park(parker, deadline) && self.slot().queue.len() > 1 {
+                // The reactor woke several goroutines onto our ring: share them.
+                sh.notify_work();
+            }
+            #[cfg(all(feature = "net", not(goro_epoll)))]
             parker.park_in_reactor(deadline);
             #[cfg(not(feature = "net"))]
             parker.park(deadline);
