@@ -68,6 +68,12 @@ pub mod context;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod runtime;
+/// The socket-readiness protocol of goro's reactor, checked by loom (the rest of
+/// `net` needs the `net` feature, which loom builds leave out).
+#[cfg(all(loom, test))]
+#[path = "net/scheduled_io.rs"]
+#[allow(dead_code)]
+mod scheduled_io_loom;
 pub mod select;
 pub mod sync;
 pub mod test;

@@ -324,3 +324,31 @@ fn no_report_for_a_plain_thread_that_sends_after_a_pause() {
         })
     });
 }
+
+#[test]
+fn no_report_while_goroutines_wait_on_sockets() {
+    // Every goroutine waits on the network (accept, read) for longer than the grace
+    // period; a plain thread connects and writes after 1.5 s. Waiting on I/O is not
+    // a deadlock: the reactor holds the wakers.
+    within(20, || {
+        goro::run(async {
+            use futures_lite::{AsyncReadExt, AsyncWriteExt};
+            let listener = goro::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let peer = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(1500));
+                let mut c = std::net::TcpStream::connect(addr).unwrap();
+                std::thread::sleep(Duration::from_millis(1500));
+                std::io::Write::write_all(&mut c, b"x").unwrap();
+                let mut b = [0u8; 1];
+                std::io::Read::read_exact(&mut c, &mut b).unwrap();
+                b[0]
+            });
+            let (mut conn, _) = listener.accept().await.unwrap();
+            let mut b = [0u8; 1];
+            conn.read_exact(&mut b).await.unwrap();
+            conn.write_all(b"y").await.unwrap();
+            assert_eq!(goro::unblock(move || peer.join().unwrap()).await, b'y');
+        })
+    });
+}

@@ -44,35 +44,15 @@ use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use rustix::event::epoll;
 use rustix::time::{Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags, Timespec};
 
+use super::scheduled_io::{ScheduledIo, BITS};
+pub(crate) use super::scheduled_io::{READ, READ_CLOSED, WRITE, WRITE_CLOSED};
 use crate::runtime::park::Parker;
-
-/// The READ readiness bit (and direction).
-pub(crate) const READ: usize = 0b01;
-/// The WRITE readiness bit (and direction).
-pub(crate) const WRITE: usize = 0b10;
-/// The peer closed its side, or the socket failed: reads never block again. Sticky
-/// (never cleared): a drained read that raced with the FIN must not wait for an edge
-/// that already came.
-const READ_CLOSED: usize = 0b100;
-/// The socket is shut down both ways or failed: writes never block again. Sticky.
-const WRITE_CLOSED: usize = 0b1000;
-
-/// The bits that make direction `dir` ready.
-fn ready_mask(dir: usize) -> usize {
-    if dir == READ {
-        READ | READ_CLOSED
-    } else {
-        WRITE | WRITE_CLOSED
-    }
-}
-const TICK_SHIFT: u32 = 8;
-const BITS: usize = (1 << TICK_SHIFT) - 1;
 
 const NOTIFY_TOKEN: u64 = u64::MAX;
 const TIMER_TOKEN: u64 = u64::MAX - 1;
@@ -195,10 +175,7 @@ impl Reactor {
         initial: usize,
     ) -> io::Result<Registration> {
         self.start_fallback();
-        let io = Arc::new(ScheduledIo {
-            readiness: AtomicUsize::new(initial & BITS),
-            waiters: Mutex::new(Waiters::default()),
-        });
+        let io = Arc::new(ScheduledIo::new(initial & BITS));
         let token = {
             let mut s = lock(&self.sources);
             let index = match s.free.pop() {
@@ -469,155 +446,6 @@ impl Registration {
 
     pub(crate) fn io(&self) -> &ScheduledIo {
         &self.io
-    }
-}
-
-/// Readiness and waiters of one socket.
-pub(crate) struct ScheduledIo {
-    /// READ and WRITE bits, and the tick above [`TICK_SHIFT`].
-    readiness: AtomicUsize,
-    waiters: Mutex<Waiters>,
-}
-
-#[derive(Default)]
-struct Waiters {
-    /// The poll-style methods' wakers (`poll_read`, `poll_accept`, ...): one per
-    /// direction, the last poller's.
-    reader: Option<Waker>,
-    writer: Option<Waker>,
-    /// Futures (`read_with`, `accept`, ...): any number, each with its own entry.
-    list: Vec<Option<Listed>>,
-}
-
-struct Listed {
-    dir: usize,
-    waker: Option<Waker>,
-}
-
-/// A snapshot of a socket's readiness word, for [`ScheduledIo::clear`].
-#[derive(Clone, Copy)]
-pub(crate) struct Ready(usize);
-
-impl ScheduledIo {
-    fn deliver(&self, bits: usize, wakers: &mut Vec<Waker>) {
-        let _ = self.readiness.fetch_update(AcqRel, Acquire, |cur| {
-            Some(((cur >> TICK_SHIFT).wrapping_add(1) << TICK_SHIFT) | (cur & BITS) | bits)
-        });
-        let mut w = lock(&self.waiters);
-        if bits & READ != 0 {
-            wakers.extend(w.reader.take());
-        }
-        if bits & WRITE != 0 {
-            wakers.extend(w.writer.take());
-        }
-        for l in w.list.iter_mut().flatten() {
-            if l.dir & bits != 0 {
-                wakers.extend(l.waker.take());
-            }
-        }
-    }
-
-    /// Whether `dir` is ready; if not, the task's waker is kept for the next event
-    /// in the direction's single slot (a different task's waker that was there is
-    /// woken, so two pollers of one direction take turns rather than hang).
-    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: usize) -> Poll<Ready> {
-        let mask = ready_mask(dir);
-        let cur = self.readiness.load(Acquire);
-        if cur & mask != 0 {
-            return Poll::Ready(Ready(cur));
-        }
-        let mut w = lock(&self.waiters);
-        let slot = if dir == READ {
-            &mut w.reader
-        } else {
-            &mut w.writer
-        };
-        let old = match slot {
-            Some(old) if old.will_wake(cx.waker()) => None,
-            _ => slot.replace(cx.waker().clone()),
-        };
-        let cur = self.readiness.load(Acquire);
-        drop(w);
-        if let Some(old) = old {
-            old.wake();
-        }
-        if cur & mask != 0 {
-            Poll::Ready(Ready(cur))
-        } else {
-            Poll::Pending
-        }
-    }
-
-    /// Like [`poll_ready`](Self::poll_ready) with an entry of its own in the waiter
-    /// list (`key`, freed by [`unlist`](Self::unlist)), for any number of waiters.
-    pub(crate) fn poll_ready_listed(
-        &self,
-        cx: &mut Context<'_>,
-        dir: usize,
-        key: &mut Option<usize>,
-    ) -> Poll<Ready> {
-        let mask = ready_mask(dir);
-        let cur = self.readiness.load(Acquire);
-        if cur & mask != 0 {
-            return Poll::Ready(Ready(cur));
-        }
-        let mut w = lock(&self.waiters);
-        match key {
-            Some(k) => {
-                let l = w.list[*k].as_mut().expect("listed waiter");
-                match &l.waker {
-                    Some(old) if old.will_wake(cx.waker()) => {}
-                    _ => l.waker = Some(cx.waker().clone()),
-                }
-            }
-            None => {
-                let entry = Some(Listed {
-                    dir,
-                    waker: Some(cx.waker().clone()),
-                });
-                let k = match w.list.iter().position(Option::is_none) {
-                    Some(k) => {
-                        w.list[k] = entry;
-                        k
-                    }
-                    None => {
-                        w.list.push(entry);
-                        w.list.len() - 1
-                    }
-                };
-                *key = Some(k);
-            }
-        }
-        let cur = self.readiness.load(Acquire);
-        drop(w);
-        if cur & mask != 0 {
-            Poll::Ready(Ready(cur))
-        } else {
-            Poll::Pending
-        }
-    }
-
-    /// Frees a waiter-list entry.
-    pub(crate) fn unlist(&self, key: usize) {
-        let mut w = lock(&self.waiters);
-        w.list[key] = None;
-        while let Some(None) = w.list.last() {
-            w.list.pop();
-        }
-    }
-
-    /// The readiness word now, for a later [`clear`](Self::clear).
-    pub(crate) fn snapshot(&self) -> Ready {
-        Ready(self.readiness.load(Acquire))
-    }
-
-    /// Clears `dir` after an operation found it not ready, unless an event arrived
-    /// since `seen` was taken.
-    pub(crate) fn clear(&self, dir: usize, seen: Ready) {
-        let tick = seen.0 >> TICK_SHIFT;
-        let _ = self.readiness.fetch_update(AcqRel, Acquire, |cur| {
-            (cur >> TICK_SHIFT == tick && cur & dir != 0).then_some(cur & !dir)
-        });
     }
 }
 
