@@ -129,6 +129,14 @@ fn main() {
             gf.map_or("-".into(), ratio),
             w.unit
         );
+        if w.id == "W10" {
+            let floor = net::kernel_floor(scale);
+            eprintln!(
+                "W10  {floor:>12.1}  kernel floor: the same traffic with no runtime (blocking \
+                 sockets in lockstep); goro / floor = {:.2}x",
+                g / floor
+            );
+        }
     }
 }
 

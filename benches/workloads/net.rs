@@ -256,3 +256,59 @@ fn smol_echo(scale: f64) -> f64 {
         }))
     })
 }
+
+// ---------------------------------------------------------------------- the floor
+
+/// What the kernel alone costs for W10's traffic: the same C connections and round
+/// trips with no runtime, no readiness and no wake-ups. Blocking std sockets; each of
+/// `workers()` threads drives its share of the client/server pairs in lockstep
+/// (client write, server read, server write, client read: the four system calls every
+/// round trip needs; over loopback the bytes are queued before `write` returns). No
+/// runtime can go below this on the same machine; it is reported next to W10.
+pub fn kernel_floor(scale: f64) -> f64 {
+    use std::io::{Read, Write};
+    let rounds = scaled(10_000, scale);
+    let _watchdog = Watchdog::new("floor", rounds);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("floor: bind");
+    let addr = listener.local_addr().unwrap();
+    let mut pairs: Vec<_> = (0..C)
+        .map(|_| {
+            let c = std::net::TcpStream::connect(addr).expect("floor: connect");
+            let (s, _) = listener.accept().expect("floor: accept");
+            c.set_nodelay(true).unwrap();
+            s.set_nodelay(true).unwrap();
+            (c, s)
+        })
+        .collect();
+    let threads = super::common::workers().clamp(1, C);
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for t in 0..threads {
+        let share = C / threads + usize::from(t < C % threads);
+        let mut mine: Vec<_> = pairs.drain(..share).collect();
+        handles.push(std::thread::spawn(move || {
+            let mut msg = [0u8; SIZE];
+            let mut reply = [0u8; SIZE];
+            let mut buf = [0u8; 4096];
+            for k in 0..rounds {
+                for (i, (c, s)) in mine.iter_mut().enumerate() {
+                    message(&mut msg, i, k);
+                    c.write_all(&msg).expect("floor: client write");
+                    let mut got = 0;
+                    while got < SIZE {
+                        let n = s.read(&mut buf[got..]).expect("floor: server read");
+                        assert!(n > 0, "floor: early EOF");
+                        got += n;
+                    }
+                    s.write_all(&buf[..got]).expect("floor: server write");
+                    c.read_exact(&mut reply).expect("floor: client read");
+                    assert_eq!(reply, msg, "floor: pair {i} round {k}");
+                }
+            }
+        }));
+    }
+    for h in handles {
+        h.join().expect("floor thread");
+    }
+    start.elapsed().as_nanos() as f64 / (C * rounds) as f64
+}

@@ -32,11 +32,20 @@
 //!   [`AsyncRead`](futures_lite::io::AsyncRead) and
 //!   [`AsyncWrite`](futures_lite::io::AsyncWrite) traits (bring
 //!   `futures_lite::{AsyncReadExt, AsyncWriteExt}` into scope for `read`, `write_all`,
-//!   `read_exact`, ...). A goroutine waiting on a socket costs no thread: the socket is
-//!   registered with the [`async-io`](https://docs.rs/async-io) reactor (epoll, kqueue,
-//!   IOCP), which wakes it when the socket is ready, as Go's netpoller does. Because the
+//!   `read_exact`, ...). A goroutine waiting on a socket costs no thread. Because the
 //!   traits are the standard ones of the smol ecosystem, its crates (`async-tls`,
-//!   `smol-hyper`, `async-tungstenite`, ...) run on goro unchanged.
+//!   `smol-hyper`, `async-tungstenite`, ...) run on goro's sockets unchanged.
+//! - **The netpoller.** On Linux (and Android) goro has its own reactor, as Go's
+//!   `runtime/netpoll_epoll.go`: each socket is registered once, edge-triggered, its
+//!   readiness is cached, and an idle worker waits in `epoll_wait` with its next
+//!   timer deadline, so a ready socket wakes its goroutine on that worker. An echo
+//!   round trip costs the five system calls tokio's costs (two `send`s, two
+//!   successful `recv`s, one `recv` that finds nothing yet). With no goro runtime in
+//!   the process a `goro-netpoll` thread polls instead, so goro's sockets also work
+//!   from other executors. Elsewhere the sockets use the portable
+//!   [`async-io`](https://docs.rs/async-io) reactor (kqueue, IOCP, poll). Sockets made
+//!   by async-io-based crates (`async-net`, `async-process`) work inside goroutines
+//!   too, woken by async-io's own thread.
 //! - **Concrete types instead of `net.Conn` / `net.Listener` interfaces.** Go's
 //!   `net.Dial("tcp"|"udp"|"unix", ..)` is a type here (`TcpStream::connect`, ...).
 //! - **No deadlines on the socket** (`SetReadDeadline` and friends). Bound any

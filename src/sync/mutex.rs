@@ -404,7 +404,7 @@ impl RawMutex {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     fn state(&self) -> usize {
         self.state.load(Ordering::SeqCst)
     }
