@@ -132,3 +132,48 @@ fn partial_reads_and_writes_lose_nothing() {
         }
     });
 }
+
+#[test]
+fn concurrent_readers_of_one_stream_wait_quietly() {
+    // Two goroutines read one stream at once through clones (Go code shares a
+    // net.Conn like this). While nothing arrives they must sleep, not wake each
+    // other in a loop; when bytes arrive both get one.
+    common::run_within(20, async {
+        use std::future::Future;
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        use std::sync::Arc;
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (a, polls) = (a.clone(), polls.clone());
+                goro::go(async move {
+                    let mut buf = [0u8; 1];
+                    let mut a_ref = &a;
+                    let mut read = std::pin::pin!(a_ref.read(&mut buf));
+                    let n = std::future::poll_fn(|cx| {
+                        polls.fetch_add(1, SeqCst);
+                        read.as_mut().poll(cx)
+                    })
+                    .await?;
+                    assert_eq!(n, 1);
+                    io::Result::Ok(buf[0])
+                })
+            })
+            .collect();
+        // An observation window with nothing to read.
+        goro::time::sleep(std::time::Duration::from_millis(200)).await;
+        let idle = polls.load(SeqCst);
+        assert!(
+            idle <= 10,
+            "two idle readers were polled {idle} times in 200 ms"
+        );
+        b.write_all(&[1, 2]).await.unwrap();
+        let mut got: Vec<u8> = Vec::new();
+        for r in readers {
+            got.push(r.await.unwrap().unwrap());
+        }
+        got.sort();
+        assert_eq!(got, [1, 2]);
+    });
+}

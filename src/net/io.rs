@@ -9,8 +9,9 @@
 //!   return `WouldBlock`, waiting for readiness in between. Each call waits with its
 //!   own waiter entry, so any number of goroutines may wait on one socket (several
 //!   `accept`s on one listener).
-//! - `poll_read_with`: the same as a poll function, with one waker per direction
-//!   (the last poller's), for `poll_accept` and friends.
+//! - `poll_read_with`: the same as a poll function, for `poll_accept` and friends;
+//!   it waits in the direction's shared slot (goro's reactor keeps every poller's
+//!   waker there, async-io only the last one's).
 //! - `AsyncRead` / `AsyncWrite` for `&Io<T>` when `&T` reads and writes.
 //!
 //! Every operation spends one unit of the goroutine's cooperative budget

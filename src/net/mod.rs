@@ -61,10 +61,13 @@
 //!   [`TcpStream`], [`UdpSocket`] and [`UnixStream`] are cheap to [`Clone`] (handles
 //!   to one socket) and `&TcpStream` implements the I/O traits too; [`TcpStream::split`]
 //!   gives an owned read half and write half for a reader goroutine and a writer
-//!   goroutine. Have at most one goroutine reading and one writing a stream at a time:
-//!   more still works, but concurrent readers (or writers) of one stream keep waking
-//!   each other. Any number of goroutines may wait in `accept` on one listener, or in
-//!   `recv_from` on one UDP socket.
+//!   goroutine. Several goroutines may read (or write) one stream at once, as in Go:
+//!   each read gets a distinct part of the byte stream, which part is up to the
+//!   scheduler. On Linux the waiting readers sleep and the next event wakes them all;
+//!   elsewhere (async-io) concurrent readers of one stream keep waking each other
+//!   while they wait, so keep to one reader and one writer there. Any number of
+//!   goroutines may wait in `accept` on one listener, or in `recv_from` on one UDP
+//!   socket.
 //! - **`TCP_NODELAY` is on** for every [`TcpStream`], connected or accepted, as in Go
 //!   (Rust's std leaves Nagle's algorithm on). [`TcpStream::set_nodelay`] turns it off.
 //! - **Errors are [`std::io::Error`]s.** Errors of `connect`, `bind` and name look-ups

@@ -60,12 +60,57 @@ pub(crate) struct ScheduledIo {
 
 #[derive(Default)]
 struct Waiters {
-    /// The poll-style methods' wakers (`poll_read`, `poll_accept`, ...): one per
-    /// direction, the last poller's.
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    /// The poll-style methods' wakers (`poll_read`, `poll_accept`, ...), per
+    /// direction: usually one task's; see [`Slot`].
+    reader: Slot,
+    writer: Slot,
     /// Futures (`read_with`, `accept`, ...): any number, each with its own entry.
     list: Vec<Option<Listed>>,
+}
+
+/// The wakers of the tasks polling one direction through the poll-style methods,
+/// which have nowhere to keep a key of their own. Usually one; several tasks reading
+/// one stream at once (through clones or `&TcpStream`) are all kept, up to
+/// [`SLOT_MAX`], and all woken by the next event: none of them misses it, and they
+/// do not wake each other in a loop while nothing happens. Past the bound the
+/// oldest is woken and dropped (it registers again if it still waits), so tasks
+/// that gave up (a timed-out read) cannot pile up.
+#[derive(Default)]
+struct Slot {
+    first: Option<Waker>,
+    more: Vec<Waker>,
+}
+
+/// Wakers a [`Slot`] keeps.
+const SLOT_MAX: usize = 16;
+
+impl Slot {
+    /// Keeps `waker` (unless it is kept already); returns an evicted one to wake.
+    fn register(&mut self, waker: &Waker) -> Option<Waker> {
+        match &self.first {
+            None => {
+                self.first = Some(waker.clone());
+                return None;
+            }
+            Some(w) if w.will_wake(waker) => return None,
+            Some(_) => {}
+        }
+        if self.more.iter().any(|w| w.will_wake(waker)) {
+            return None;
+        }
+        self.more.push(waker.clone());
+        if self.more.len() < SLOT_MAX {
+            return None;
+        }
+        let evicted = self.first.take();
+        self.first = Some(self.more.remove(0));
+        evicted
+    }
+
+    fn take_all(&mut self, into: &mut Vec<Waker>) {
+        into.extend(self.first.take());
+        into.append(&mut self.more);
+    }
 }
 
 struct Listed {
@@ -92,10 +137,10 @@ impl ScheduledIo {
         });
         let mut w = lock(&self.waiters);
         if bits & READ != 0 {
-            wakers.extend(w.reader.take());
+            w.reader.take_all(wakers);
         }
         if bits & WRITE != 0 {
-            wakers.extend(w.writer.take());
+            w.writer.take_all(wakers);
         }
         for l in w.list.iter_mut().flatten() {
             if l.dir & bits != 0 {
@@ -105,8 +150,7 @@ impl ScheduledIo {
     }
 
     /// Whether `dir` is ready; if not, the task's waker is kept for the next event
-    /// in the direction's single slot (a different task's waker that was there is
-    /// woken, so two pollers of one direction take turns rather than hang).
+    /// in the direction's [`Slot`].
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: usize) -> Poll<Ready> {
         let mask = ready_mask(dir);
         let cur = self.readiness.load(Acquire);
@@ -119,10 +163,7 @@ impl ScheduledIo {
         } else {
             &mut w.writer
         };
-        let old = match slot {
-            Some(old) if old.will_wake(cx.waker()) => None,
-            _ => slot.replace(cx.waker().clone()),
-        };
+        let old = slot.register(cx.waker());
         let cur = self.readiness.load(Acquire);
         drop(w);
         if let Some(old) = old {
@@ -339,5 +380,81 @@ mod loom_tests {
             io.clear(READ, seen);
             assert!(io.poll_ready(&mut cx, READ).is_ready());
         });
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize as StdAtomic;
+    use std::sync::Arc;
+
+    struct Count(StdAtomic);
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    fn wakers(n: usize) -> Vec<(Arc<Count>, Waker)> {
+        (0..n)
+            .map(|_| {
+                let c = Arc::new(Count(StdAtomic::new(0)));
+                (c.clone(), Waker::from(c))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn several_pollers_all_woken_by_one_event() {
+        let io = ScheduledIo::new(0);
+        let ws = wakers(3);
+        for (_, w) in &ws {
+            let mut cx = Context::from_waker(w);
+            assert!(io.poll_ready(&mut cx, READ).is_pending());
+            // Polling again with the same waker keeps one entry.
+            assert!(io.poll_ready(&mut cx, READ).is_pending());
+        }
+        assert!(
+            ws.iter().all(|(c, _)| c.0.load(SeqCst) == 0),
+            "nobody woken yet"
+        );
+        let mut out = Vec::new();
+        io.deliver(READ, &mut out);
+        assert_eq!(out.len(), 3);
+        out.into_iter().for_each(Waker::wake);
+        assert!(ws.iter().all(|(c, _)| c.0.load(SeqCst) == 1));
+    }
+
+    #[test]
+    fn slot_is_bounded_and_evicts_the_oldest() {
+        let io = ScheduledIo::new(0);
+        let ws = wakers(SLOT_MAX + 4);
+        for (_, w) in &ws {
+            assert!(io
+                .poll_ready(&mut Context::from_waker(w), WRITE)
+                .is_pending());
+        }
+        // The first four were evicted (woken, so they would poll again).
+        for (i, (c, _)) in ws.iter().enumerate() {
+            assert_eq!(c.0.load(SeqCst), usize::from(i < 4), "waker {i}");
+        }
+        let mut out = Vec::new();
+        io.deliver(WRITE, &mut out);
+        assert_eq!(out.len(), SLOT_MAX);
+    }
+
+    #[test]
+    fn a_read_event_leaves_writers_waiting() {
+        let io = ScheduledIo::new(0);
+        let ws = wakers(1);
+        assert!(io
+            .poll_ready(&mut Context::from_waker(&ws[0].1), WRITE)
+            .is_pending());
+        let mut out = Vec::new();
+        io.deliver(READ, &mut out);
+        assert!(out.is_empty());
+        io.deliver(WRITE, &mut out);
+        assert_eq!(out.len(), 1);
     }
 }
