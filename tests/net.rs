@@ -375,6 +375,38 @@ fn eof_after_peer_closes() {
 }
 
 #[test]
+fn zero_length_reads_and_writes_return_at_once() {
+    // Go's `conn.Read(nil)` returns 0 without waiting; so do std's and async-io's.
+    // Here the stream has nothing to read and its readiness was cleared by a
+    // read that found nothing, so a read that waited for readiness would hang.
+    run_within(10, async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let mut conn = TcpStream::connect(listener.local_addr()?).await?;
+        let (mut server, _) = listener.accept().await?;
+        let mut b = [0; 1];
+        assert!(timeout(Duration::from_millis(20), conn.read(&mut b))
+            .await
+            .is_err());
+        assert_eq!(
+            timeout(Duration::from_secs(5), conn.read(&mut [])).await??,
+            0
+        );
+        assert_eq!(timeout(Duration::from_secs(5), conn.write(&[])).await??, 0);
+        // Nothing was consumed or sent: the stream works as before.
+        server.write_all(b"y").await?;
+        conn.read_exact(&mut b).await?;
+        assert_eq!(&b, b"y");
+        #[cfg(unix)]
+        {
+            let (mut a, _b) = goro::net::UnixStream::pair()?;
+            assert_eq!(timeout(Duration::from_secs(5), a.read(&mut [])).await??, 0);
+        }
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
 fn std_conversions() {
     run_within(10, async {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;

@@ -140,7 +140,9 @@ mod epoll {
 
         /// A stream read or write: `op` moves at most `len` bytes; a result short of
         /// `len` means the socket was drained (or its buffer filled), so readiness
-        /// is cleared then too.
+        /// is cleared then too. An empty buffer moves nothing and returns `Ok(0)` at
+        /// once, without waiting for readiness (as Go's `Read`/`Write`, std's and
+        /// async-io's do), so a zero-length read never blocks.
         fn poll_stream(
             &self,
             cx: &mut Context<'_>,
@@ -148,6 +150,9 @@ mod epoll {
             len: usize,
             mut op: impl FnMut(&T) -> io::Result<usize>,
         ) -> Poll<io::Result<usize>> {
+            if len == 0 {
+                return Poll::Ready(Ok(0));
+            }
             ready!(coop::poll_proceed(cx));
             loop {
                 let seen = ready!(self.reg.io().poll_ready(cx, dir));
