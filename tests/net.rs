@@ -407,6 +407,32 @@ fn zero_length_reads_and_writes_return_at_once() {
 }
 
 #[test]
+fn async_io_sockets_work_in_goroutines() {
+    // The smol ecosystem's sockets (async-net is `async_io::Async<T>`) run inside
+    // goroutines, next to goro's own, and talk to them: async-io's reactor is
+    // driven by its own thread while goro's workers wait in goro's netpoller.
+    run_within(10, async {
+        let smol_listener = async_io::Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0))?;
+        let addr = smol_listener.get_ref().local_addr()?;
+        let server = goro::go(async move {
+            let (mut conn, _) = smol_listener.accept().await?;
+            let mut b = [0; 5];
+            conn.read_exact(&mut b).await?;
+            conn.write_all(&b).await?;
+            io::Result::Ok(())
+        });
+        let mut conn = TcpStream::connect(addr).await?;
+        conn.write_all(b"hello").await?;
+        let mut b = [0; 5];
+        timeout(Duration::from_secs(5), conn.read_exact(&mut b)).await??;
+        assert_eq!(&b, b"hello");
+        server.await.unwrap()?;
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
 fn std_conversions() {
     run_within(10, async {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
