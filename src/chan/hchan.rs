@@ -196,9 +196,20 @@ pub(crate) struct Chan<T> {
 
 impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Self {
+        Self::with_buffer(cap, VecDeque::with_capacity(cap))
+    }
+
+    /// A capacity-1 timer channel (`time::after`, `Timer`, `Ticker`): its buffer is
+    /// allocated by the first fire, so a timeout that never fires (the common case
+    /// in a `select!`) costs one allocation, the channel itself.
+    pub(crate) fn for_timer() -> Self {
+        Self::with_buffer(1, VecDeque::new())
+    }
+
+    fn with_buffer(cap: usize, buf: VecDeque<T>) -> Self {
         Chan {
             inner: Mutex::new(Inner {
-                buf: VecDeque::with_capacity(cap),
+                buf,
                 closed: false,
                 recvq: WaitQueue::new(),
                 sendq: WaitQueue::new(),

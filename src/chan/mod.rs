@@ -111,8 +111,8 @@ pub fn chan<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// A channel with no `Sender` handle, fed by a timer (`time::after`, `Timer`,
 /// `Ticker`): its one sender count belongs to the timer, so it never closes from
 /// the sending side, as Go's timer channels never do.
-pub(crate) fn timer_chan<T>(cap: usize) -> (Arc<Chan<T>>, Receiver<T>) {
-    let c = Arc::new(Chan::new(cap));
+pub(crate) fn timer_chan<T>() -> (Arc<Chan<T>>, Receiver<T>) {
+    let c = Arc::new(Chan::for_timer());
     (
         c.clone(),
         Receiver {

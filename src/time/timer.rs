@@ -26,17 +26,13 @@ use super::driver;
 use crate::chan::hchan::Chan;
 use crate::chan::{timer_chan, Receiver};
 
-/// Fires once: sends the instant into the channel.
-struct Once {
-    chan: Arc<Chan<Instant>>,
-}
-
-impl Wake for Once {
+/// An `after` channel is its own timer's waker (no allocation beyond the channel):
+/// waking it fires once, sending the instant into it. `Timer` and `Ticker` fire
+/// through wakers of their own (`TimerFire`, `TickFire`).
+impl Wake for Chan<Instant> {
     fn wake(self: Arc<Self>) {
-        self.chan
-            .timer
-            .store(0, std::sync::atomic::Ordering::Release);
-        self.chan.offer(Instant::now());
+        self.timer.store(0, std::sync::atomic::Ordering::Release);
+        self.offer(Instant::now());
     }
 }
 
@@ -64,8 +60,8 @@ pub fn after(d: Duration) -> Receiver<Instant> {
 }
 
 fn after_at(deadline: Instant) -> Receiver<Instant> {
-    let (chan, rx) = timer_chan(1);
-    let waker = Waker::from(Arc::new(Once { chan: chan.clone() }));
+    let (chan, rx) = timer_chan();
+    let waker = Waker::from(chan.clone());
     let key = driver::insert(deadline, &waker);
     // (If it already fired, `Once::wake` has run and the store below is harmless:
     // removing a fired key is a no-op.)
@@ -144,7 +140,7 @@ impl Timer {
     /// assert!(t.stop());
     /// ```
     pub fn new(d: Duration) -> Timer {
-        let (chan, rx) = timer_chan(1);
+        let (chan, rx) = timer_chan();
         let state = Arc::new(TimerState {
             chan,
             arm: Mutex::new(Arm { key: None, seq: 0 }),
@@ -352,7 +348,7 @@ impl Ticker {
     /// ```
     pub fn new(d: Duration) -> Ticker {
         assert!(!d.is_zero(), "non-positive interval for goro::time::Ticker");
-        let (chan, rx) = timer_chan(1);
+        let (chan, rx) = timer_chan();
         let state = Arc::new(TickState {
             chan,
             inner: Mutex::new(Tick {
