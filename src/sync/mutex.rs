@@ -92,9 +92,13 @@ const WAITER: usize = 1 << HALF;
 const STARVER_MASK: usize = WAITER - STARVER;
 const WAITER_MASK: usize = !(WAITER - 1);
 
-/// Spin rounds before queueing (round `i` spins `2^i` pause hints: 63 in all).
+/// Spin rounds before queueing (round `i` spins `2^i` pause hints: 255 in all, 1 to
+/// 8 us as a pause takes 4 to 30 ns by CPU). W6 (1,000 goroutines on one mutex)
+/// measured 52-192 ns per lock with 63 pauses, 45-87 with 255 and no better with
+/// 1,023: a holder on the other worker usually lets go within a few microseconds,
+/// and parking costs a listener, a wake-up and a reschedule.
 #[cfg(not(loom))]
-const SPIN_ROUNDS: u32 = 6;
+const SPIN_ROUNDS: u32 = 8;
 #[cfg(loom)]
 const SPIN_ROUNDS: u32 = 1;
 
