@@ -1,5 +1,6 @@
-//! A small shim: loom's types under `cfg(loom)`, std's otherwise, so that the
-//! waiter protocol can be model-checked by loom without changing the code.
+//! A small shim: loom's types under `cfg(loom)`, std's atomics and the channel's
+//! own spin lock (`spin` below) otherwise, so that the waiter protocol can be
+//! model-checked by loom without changing the code.
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
