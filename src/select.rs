@@ -474,8 +474,11 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
     cx: &mut Context<'_>,
 ) -> Poll<Option<usize>> {
     assert!(!st.done.get(), "goro: select polled after completion");
-    // Cooperative budget (a select with `default` never waits, so it never yields).
-    if !st.queued.get() && !has_default && crate::runtime::coop::poll_proceed(cx).is_pending() {
+    // Cooperative budget. A select with `default` never waits for a case, but it
+    // is a yield point too: a goroutine that polls with it in a loop would otherwise
+    // hold its worker forever (Go would preempt it), starving the very goroutine
+    // that is to make a case ready.
+    if !st.queued.get() && crate::runtime::coop::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
     let ctx = &st.ctx;
@@ -675,6 +678,11 @@ mod smallvec {
 ///   Patterns must be irrefutable; every body must have the same type.
 /// * Without `default` and with every case disabled, it waits forever (Go's
 ///   `select {}`).
+/// * With `default` it never waits for a case, but on a goro worker it is a yield
+///   point like every goro operation: once the goroutine has spent its budget (128
+///   operations in one poll) it lets the worker's other goroutines run first, as
+///   Go's preemption would. So a loop that polls with `default` cannot starve the
+///   goroutine that is to make a case ready.
 /// * It is an ordinary future: it works on any executor. Dropping it while it
 ///   waits cancels it with no effect (see the module docs for the race with a
 ///   commit).

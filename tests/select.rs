@@ -718,3 +718,35 @@ fn selects_against_selects_on_shared_unbuffered_channels() {
     d.dedup();
     assert_eq!(d.len(), s.len());
 }
+
+#[test]
+fn polling_with_default_lets_other_goroutines_run_on_one_worker() {
+    // Go preempts a goroutine that polls a channel with `select { ...; default: }`
+    // in a loop; goro's select with `default` is a yield point once the goroutine's
+    // budget is spent, so the sender sharing the only worker gets to run.
+    within(20, || {
+        let rt = goro::Runtime::builder().workers(1).build();
+        let spins = rt.block_on(async {
+            let (tx, rx) = chan::<u32>(0);
+            let (started_tx, started_rx) = chan::<()>(1);
+            let poller = go(async move {
+                started_tx.send(()).await.unwrap();
+                let mut spins = 0u64;
+                loop {
+                    select! {
+                        v = rx.recv() => { assert_eq!(v, Some(7)); return spins; },
+                        default => spins += 1,
+                    }
+                }
+            });
+            // The poller holds the only worker now; the sender can run only if the
+            // poller lets go of it.
+            started_rx.recv().await.unwrap();
+            let sender = go(async move { tx.send(7).await.unwrap() });
+            let spins = poller.await.unwrap();
+            sender.await.unwrap();
+            spins
+        });
+        assert!(spins > 0);
+    });
+}
