@@ -709,6 +709,12 @@ impl Worker {
             if self.fire_timers() {
                 continue;
             }
+            // The main goroutine is runnable again (it spent its budget and yielded,
+            // or was woken meanwhile): run it instead of searching other workers,
+            // whose spin before parking would delay it by microseconds.
+            if main.as_ref().is_some_and(|(_, w)| w.woken.load(Relaxed)) {
+                continue;
+            }
             if let Some(t) = self.search() {
                 self.run_task(t);
                 continue;
