@@ -63,8 +63,8 @@ fn after_at(deadline: Instant) -> Receiver<Instant> {
     let (chan, rx) = timer_chan();
     let waker = Waker::from(chan.clone());
     let key = driver::insert(deadline, &waker);
-    // (If it already fired, the channel's `wake` has run and the store below is harmless:
-    // removing a fired key is a no-op.)
+    // (If it already fired, the channel's `wake` has run and the store below is
+    // harmless: removing a fired key is a no-op.)
     chan.timer
         .store(key + 1, std::sync::atomic::Ordering::Release);
     rx
