@@ -120,7 +120,7 @@ fn hot_paths_do_not_allocate_per_operation() {
         feeder.await.unwrap();
         drop(d_tx);
 
-        // Contended Mutex between two goroutines.
+        // A Mutex taken in turn by two goroutines (on two workers they also collide).
         let m = Arc::new(goro::sync::Mutex::new(0u64));
         let m2 = m.clone();
         let (stop_tx, stop_rx) = goro::chan::<()>(1);
@@ -130,7 +130,7 @@ fn hot_paths_do_not_allocate_per_operation() {
                 goro::yield_now().await;
             }
         });
-        let per = per_op("mutex lock+unlock (contended)", || async {
+        let per = per_op("mutex lock+unlock (two goroutines)", || async {
             *m.lock().await += 1;
         })
         .await;
