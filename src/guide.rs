@@ -11,6 +11,8 @@
 //! test` compiles and runs them (servers are compiled only), so they keep up with
 //! the API. They use the default features (`net`, `macros`).
 
+// The guide shows `fn main` on purpose: it maps Go's `func main`.
+#[allow(clippy::needless_doctest_main)]
 #[doc = include_str!("../docs/go-programmers.md")]
 pub mod go_programmers {}
 
