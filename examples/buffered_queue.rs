@@ -8,6 +8,10 @@
 //! fmt.Println(<-ch)
 //! fmt.Println(<-ch)
 //! ```
+//!
+//! ```text
+//! cargo run --example buffered_queue
+//! ```
 use goro::chan::TrySendError;
 use goro::{chan, go};
 

@@ -13,7 +13,22 @@
 //!         spawned at examples/deadlock.rs:..
 //! ```
 //!
-//! (This example exits with that panic on purpose.)
+//! (This example exits with that panic on purpose.) The Go program it ports:
+//!
+//! ```go
+//! func main() {
+//!     var wg sync.WaitGroup
+//!     wg.Add(1)
+//!     go func() { wg.Wait() }()
+//!     ch := make(chan string)
+//!     ch <- "hello" // nobody receives
+//!     wg.Done()
+//! }
+//! ```
+//!
+//! ```text
+//! cargo run --example deadlock
+//! ```
 fn main() {
     goro::run(async {
         let wg = goro::sync::WaitGroup::new();

@@ -1,5 +1,8 @@
 //! An HTTP/1.1 JSON service on goro, with graceful shutdown: hyper 1.x serving
 //! `goro::net` connections through `smol-hyper`'s adapter for the futures-io traits.
+//! It ports the Go service built on `net/http`'s `http.Server` with
+//! `signal.NotifyContext` and `srv.Shutdown(ctx)` (the graceful-shutdown pattern of
+//! the `net/http` documentation).
 //!
 //! ```text
 //! cargo run --example http_service -- --addr 127.0.0.1:8080

@@ -1,6 +1,29 @@
 //! Goroutines have no parents: a goroutine keeps running after the goroutine that
 //! started it has returned. `parent` spawns `child` and returns at once; the child
-//! still reports back to main.
+//! still reports back to main. The Go program it ports:
+//!
+//! ```go
+//! func main() {
+//!     done := make(chan string)
+//!     parentDone := make(chan struct{})
+//!     go func() { // parent
+//!         go func() { // child
+//!             time.Sleep(20 * time.Millisecond)
+//!             fmt.Println("child: still running after my parent returned")
+//!             done <- "child done"
+//!         }()
+//!         fmt.Println("parent: spawned a child, returning now")
+//!         close(parentDone)
+//!     }()
+//!     <-parentDone
+//!     fmt.Println("main: parent has returned")
+//!     fmt.Println("main:", <-done)
+//! }
+//! ```
+//!
+//! ```text
+//! cargo run --example no_parents
+//! ```
 use std::time::Duration;
 
 fn main() {

@@ -13,6 +13,10 @@
 //!     for i := range c { fmt.Println(i) }
 //! }
 //! ```
+//!
+//! ```text
+//! cargo run --example print_numbers
+//! ```
 use futures_lite::StreamExt;
 use goro::{chan, go, Sender};
 

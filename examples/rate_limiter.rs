@@ -1,7 +1,8 @@
-//! A per-client rate limiter, as a Go server would write one: a token bucket per
-//! client id in a map behind a mutex (`goro::sync::Mutex<HashMap<..>>`), and a
-//! background goroutine that wakes on a `goro::time::tick` and evicts the clients
-//! not seen for a while. Simulated clients make requests; every request prints
+//! A per-client rate limiter, as a Go server would write one (the common Go pattern
+//! of a `map[string]*visitor` of `rate.Limiter`s behind a `sync.Mutex`, with a
+//! cleanup goroutine on a `time.Ticker`): a token bucket per client id in a map
+//! behind a mutex (`goro::sync::Mutex<HashMap<..>>`), and a background goroutine
+//! that wakes on a `goro::time::tick` and evicts the clients not seen for a while. Simulated clients make requests; every request prints
 //! whether it was allowed or limited, and the janitor prints whom it evicted.
 //!
 //! ```text

@@ -19,6 +19,10 @@
 //!     }
 //! }
 //! ```
+//!
+//! ```text
+//! cargo run --example sieve
+//! ```
 use goro::{chan, go, Receiver, Sender};
 
 async fn generate(ch: Sender<u32>) {

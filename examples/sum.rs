@@ -15,6 +15,10 @@
 //!     fmt.Println(x, y, x+y)
 //! }
 //! ```
+//!
+//! ```text
+//! cargo run --example sum
+//! ```
 use goro::{chan, go, Sender};
 
 async fn sum(s: Vec<i64>, c: Sender<i64>) {

@@ -1,5 +1,11 @@
 //! A tour of goro: goroutines, channels, select, WaitGroup, Mutex and timers, each
-//! printing what it does. `cargo run --release --example tour`.
+//! printing what it does: the concurrency chapter of A Tour of Go (goroutines,
+//! channels, buffered channels, range and close, select, default selection,
+//! sync.Mutex), ported and extended with WaitGroup, timers and contained panics.
+//!
+//! ```text
+//! cargo run --release --example tour
+//! ```
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

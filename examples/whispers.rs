@@ -18,6 +18,10 @@
 //!     fmt.Println(<-leftmost)
 //! }
 //! ```
+//!
+//! ```text
+//! cargo run --release --example whispers
+//! ```
 use goro::{chan, go, Receiver, Sender};
 
 async fn whisper(left: Sender<u64>, right: Receiver<u64>) {

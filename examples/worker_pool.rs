@@ -2,6 +2,21 @@
 //! send results on a `results` channel; main sends five jobs, closes `jobs`, and
 //! collects the results. Each job "takes" 10 ms (a sleep), so the five finish in
 //! about 20 ms instead of 50.
+//!
+//! ```go
+//! func worker(id int, jobs <-chan int, results chan<- int) {
+//!     for j := range jobs {
+//!         fmt.Println("worker", id, "started  job", j)
+//!         time.Sleep(time.Second)
+//!         fmt.Println("worker", id, "finished job", j)
+//!         results <- j * 2
+//!     }
+//! }
+//! ```
+//!
+//! ```text
+//! cargo run --example worker_pool
+//! ```
 use std::time::{Duration, Instant};
 
 async fn worker(id: u32, jobs: goro::Receiver<u32>, results: goro::Sender<u32>) {

@@ -59,12 +59,24 @@
 //! run goroutines from per-worker run queues with a `runnext` slot, steal from each
 //! other when idle, and park when there is nothing to do; timers are driven by the
 //! workers themselves. See the [`runtime`] module.
+//!
+//! # Guides
+//!
+//! - [goro for Go programmers](guide::go_programmers): every Go construct mapped
+//!   onto goro, the differences, and a worked port of a Go program.
+//! - [goro for tokio users](guide::tokio_users): tasks, channels, `select!` and
+//!   cancel safety, time, sync, net and hyper, from tokio's vocabulary.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod atomic;
 pub mod chan;
 pub mod context;
+// Documentation only; its doctests need the default features.
+#[cfg(any(doc, all(feature = "net", feature = "macros")))]
+#[cfg_attr(docsrs, doc(auto_cfg = false))]
+pub mod guide;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod runtime;

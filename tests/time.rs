@@ -176,3 +176,41 @@ fn many_timers_fire_all() {
     });
     assert_eq!(fired.load(SeqCst), 20_000);
 }
+
+/// `Timer` and `Ticker` have no `Deref` to their channel (0.1.0): their receive
+/// operations are methods of their own, and `c()` (Go's `t.C`) is the channel. Both
+/// forms work as `select!` branches and in a dynamic `Select`.
+#[test]
+fn timer_and_ticker_without_deref_in_select() {
+    run_within(10, async {
+        let (_tx, never) = goro::chan::<()>(0);
+        let t = Timer::new(Duration::from_millis(1));
+        let fired = goro::select! {
+            _ = never.recv() => None,
+            at = t.recv() => at,
+        };
+        assert!(fired.is_some());
+        t.reset(Duration::from_millis(1));
+        let fired = goro::select! {
+            _ = never.recv() => None,
+            at = t.c().recv() => at,
+        };
+        assert!(fired.is_some());
+
+        let tk = tick(Duration::from_millis(1));
+        for _ in 0..2 {
+            let ticked = goro::select! {
+                _ = never.recv() => false,
+                at = tk.recv() => at.is_some(),
+            };
+            assert!(ticked);
+        }
+        let mut sel = goro::Select::new();
+        let i = sel.recv(tk.c());
+        let got = sel.select().await;
+        assert_eq!(got.index(), i);
+        tk.stop();
+        assert!(tk.try_recv().is_err() && tk.c().try_recv().is_err());
+        assert_eq!((tk.len(), tk.c().cap()), (0, 1));
+    });
+}

@@ -329,7 +329,18 @@ impl<T> Receiver<T> {
         crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(self.recv()))
     }
 
-    /// Turns the receiver into a receive future that owns it.
+    /// Turns the receiver into a receive future that owns it. The receiver is
+    /// dropped when the future is: if it was the last one, the channel closes for
+    /// the senders (their sends fail) once the value has been received. This is why
+    /// `Receiver` is not `IntoFuture`: a bare `rx.await` would do the same silently.
+    ///
+    /// ```compile_fail,E0277
+    /// // `rx.await` does not compile: receive with `recv()`, which borrows.
+    /// goro::run(async {
+    ///     let (_tx, rx) = goro::chan::<u32>(1);
+    ///     let _ = rx.await;
+    /// });
+    /// ```
     ///
     /// ```
     /// let (tx, rx) = goro::chan(1);
@@ -424,25 +435,6 @@ impl<T> Drop for Sender<T> {
         if self.chan.senders.fetch_sub(1, COUNT_ORD) == 1 {
             self.chan.close();
         }
-    }
-}
-
-/// Awaiting a `Receiver` receives one value, consuming the receiver: Go's
-/// `<-time.After(d)`.
-///
-/// ```
-/// use std::time::Duration;
-/// goro::run(async {
-///     let at = goro::time::after(Duration::from_millis(1)).await;
-///     assert!(at.is_some());
-/// });
-/// ```
-impl<T> std::future::IntoFuture for Receiver<T> {
-    type Output = Option<T>;
-    type IntoFuture = OwnedRecv<T>;
-
-    fn into_future(self) -> OwnedRecv<T> {
-        self.into_recv()
     }
 }
 

@@ -6,7 +6,7 @@
 //! [`event_listener::Event`]. `add(n)` is one `fetch_add`; when it brings the counter to
 //! exactly zero it bumps the generation and notifies every listener. `done()` is
 //! `add(-1)`: one atomic operation when the counter does not reach zero (the common
-//! case: W1 of WORKLOADS.md calls it a million times), and no allocation ever.
+//! case: the spawn-join benchmark, W1, calls it a million times), and no allocation ever.
 //!
 //! A waiter reads the generation, then the counter; if the counter is zero it returns.
 //! Otherwise it registers a listener and checks again (counter zero, or generation

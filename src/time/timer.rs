@@ -17,7 +17,6 @@
 //! not yet delivered (the race Go handles with its `seq` field) is dropped instead of
 //! delivering a stale value or re-arming behind `reset`'s back.
 
-use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Wake, Waker};
 use std::time::{Duration, Instant};
@@ -37,8 +36,18 @@ impl Wake for Chan<Instant> {
 }
 
 /// Returns a channel that receives the current instant once `d` has elapsed: Go's
-/// `time.After`. Use it as a `select!` branch for a timeout; dropping the receiver
-/// before it fires disarms the timer at once.
+/// `time.After`. Use it as a `select!` branch for a timeout (`_ = after(d) => ..`);
+/// dropping the receiver before it fires disarms the timer at once. Go's
+/// `<-time.After(d)` is `after(d).recv().await` (a plain wait is better written
+/// [`sleep(d)`](super::sleep)`.await`, which allocates no channel).
+///
+/// ```
+/// use std::time::Duration;
+/// goro::run(async {
+///     let at = goro::time::after(Duration::from_millis(1)).recv().await;
+///     assert!(at.is_some());
+/// });
+/// ```
 ///
 /// ```
 /// use std::time::Duration;
@@ -72,8 +81,9 @@ fn after_at(deadline: Instant) -> Receiver<Instant> {
 
 /// A single event at a deadline, with a channel: Go's `time.Timer`.
 ///
-/// Receive from it (it derefs to its [`Receiver`]) to wait for the event. Dropping
-/// the `Timer` disarms it.
+/// Wait for the event with [`recv`](Timer::recv) (also a `select!` branch:
+/// `at = t.recv() => ..`), or use [`c`](Timer::c), the timer's channel (Go's `t.C`),
+/// where a [`Receiver`] is needed. Dropping the `Timer` disarms it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -213,20 +223,75 @@ impl Timer {
         pending
     }
 
-    /// The timer's channel (Go's `t.C`); the `Timer` also derefs to it.
+    /// Waits for the timer to fire and returns the instant it fired at: Go's
+    /// `<-t.C`. A stopped timer's `recv` waits forever, as in Go. Usable as a
+    /// `select!` branch (`at = t.recv() => ..`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// goro::run(async {
+    ///     let t = goro::time::Timer::new(Duration::from_millis(1));
+    ///     let (_tx, rx) = goro::chan::<()>(0);
+    ///     let fired = goro::select! {
+    ///         _ = rx.recv() => false,
+    ///         at = t.recv() => at.is_some(),
+    ///     };
+    ///     assert!(fired);
+    /// });
+    /// ```
+    pub fn recv(&self) -> crate::chan::RecvFuture<'_, Instant> {
+        self.rx.recv()
+    }
+
+    /// Receives the timer's instant if it is already there, without waiting: Go's
+    /// `select { case v := <-t.C: .. default: }`.
+    ///
+    /// ```
+    /// let t = goro::time::Timer::new(std::time::Duration::from_secs(60));
+    /// assert_eq!(t.try_recv(), Err(goro::TryRecvError::Empty));
+    /// ```
+    pub fn try_recv(&self) -> Result<Instant, crate::chan::TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// Waits for the timer's instant, blocking the thread: for code outside the runtime.
+    ///
+    /// ```
+    /// let t = goro::time::Timer::new(std::time::Duration::from_millis(1));
+    /// assert!(t.recv_blocking().is_some());
+    /// ```
+    pub fn recv_blocking(&self) -> Option<Instant> {
+        self.rx.recv_blocking()
+    }
+
+    /// The number of values waiting in the channel, 0 or 1: Go's `len(t.C)`.
+    ///
+    /// ```
+    /// let t = goro::time::Timer::new(std::time::Duration::from_secs(60));
+    /// assert_eq!(t.len(), 0);
+    /// ```
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// The timer's channel (Go's `t.C`). `Timer` does not deref to it (a `Timer` is
+    /// not a smart pointer); the receive operations are methods of the `Timer` itself
+    /// (`recv`, `try_recv`, `recv_blocking`, `len`), and `c()` gives the rest
+    /// (`cap`, `is_closed`, a [`Select`](crate::Select) case).
     ///
     /// ```
     /// let t = goro::time::Timer::new(std::time::Duration::from_secs(1));
     /// assert_eq!(t.c().cap(), 1);
+    /// assert!(t.c().try_recv().is_err()); // not fired yet
+    /// ```
+    ///
+    /// ```compile_fail,E0614
+    /// // No `Deref<Target = Receiver>`: the channel is reached via `c()`.
+    /// let t = goro::time::Timer::new(std::time::Duration::from_secs(1));
+    /// let _rx: &goro::Receiver<std::time::Instant> = &*t;
     /// ```
     pub fn c(&self) -> &Receiver<Instant> {
-        &self.rx
-    }
-}
-
-impl Deref for Timer {
-    type Target = Receiver<Instant>;
-    fn deref(&self) -> &Receiver<Instant> {
         &self.rx
     }
 }
@@ -383,7 +448,7 @@ impl Ticker {
     /// ```
     /// let t = goro::time::tick(std::time::Duration::from_millis(1));
     /// t.stop();
-    /// assert!(t.try_recv().is_err());
+    /// assert!(t.c().try_recv().is_err());
     /// ```
     pub fn stop(&self) {
         let mut t = lock(&self.state.inner);
@@ -425,20 +490,55 @@ impl Ticker {
         t.key = Some(driver::insert(t.next, &waker));
     }
 
-    /// The ticker's channel (Go's `t.C`); the `Ticker` also derefs to it.
+    /// Receives the next tick's instant if it is already there, without waiting: Go's
+    /// `select { case v := <-t.C: .. default: }`.
+    ///
+    /// ```
+    /// let t = goro::time::Ticker::new(std::time::Duration::from_secs(60));
+    /// assert_eq!(t.try_recv(), Err(goro::TryRecvError::Empty));
+    /// ```
+    pub fn try_recv(&self) -> Result<Instant, crate::chan::TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// Waits for the next tick's instant, blocking the thread: for code outside the runtime.
+    ///
+    /// ```
+    /// let t = goro::time::Ticker::new(std::time::Duration::from_millis(1));
+    /// assert!(t.recv_blocking().is_some());
+    /// ```
+    pub fn recv_blocking(&self) -> Option<Instant> {
+        self.rx.recv_blocking()
+    }
+
+    /// The number of values waiting in the channel, 0 or 1: Go's `len(t.C)`.
+    ///
+    /// ```
+    /// let t = goro::time::Ticker::new(std::time::Duration::from_secs(60));
+    /// assert_eq!(t.len(), 0);
+    /// ```
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// The ticker's channel (Go's `t.C`). `Ticker` does not deref to it (a `Ticker`
+    /// is not a smart pointer); the receive operations are methods of the `Ticker`
+    /// itself (`recv`, `try_recv`, `recv_blocking`, `len`), and `c()` gives the rest
+    /// (`cap`, `is_closed`, a [`Select`](crate::Select) case).
     ///
     /// ```
     /// let t = goro::time::tick(std::time::Duration::from_secs(1));
     /// assert_eq!(t.c().cap(), 1);
+    /// assert!(t.c().try_recv().is_err()); // no tick yet
+    /// ```
+    ///
+    /// ```compile_fail,E0614
+    /// // No `Deref<Target = Receiver>`: the channel is reached via `c()`.
+    /// let t = goro::time::tick(std::time::Duration::from_secs(1));
+    /// let _rx: &goro::Receiver<std::time::Instant> = &*t;
     /// ```
     pub fn c(&self) -> &Receiver<Instant> {
-        &self.rx
-    }
-}
-
-impl Deref for Ticker {
-    type Target = Receiver<Instant>;
-    fn deref(&self) -> &Receiver<Instant> {
         &self.rx
     }
 }
