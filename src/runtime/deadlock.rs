@@ -39,10 +39,22 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use std::time::Duration;
 
-/// How long everything must stay still before a deadlock is reported. Long enough
-/// that a plain thread which holds a channel end and sends after a pause (a common
-/// pattern in tests) is not mistaken for a deadlock; short enough for a person.
-pub(crate) const GRACE: Duration = Duration::from_secs(1);
+/// How long worker 0 stays parked quiet before it first checks for a deadlock. Not
+/// a guess about other threads (the check is exact): it only spares a program whose
+/// main goroutine parks often (fed by a plain thread, say) the cost of listing its
+/// threads each time.
+pub(crate) const FIRST_LOOK: Duration = Duration::from_millis(100);
+
+/// The longest pause between two checks that could not prove a deadlock (a foreign
+/// thread was alive, a timer armed, ...): checks back off from [`FIRST_LOOK`] to this.
+pub(crate) const LAST_LOOK: Duration = Duration::from_secs(5);
+
+/// The pause before the next check after `misses` checks in a row proved nothing.
+pub(crate) fn next_look(misses: u32) -> Duration {
+    FIRST_LOOK
+        .saturating_mul(1u32 << misses.min(16))
+        .min(LAST_LOOK)
+}
 
 /// What a goroutine waits on (Go's wait reasons).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,9 +249,31 @@ pub(crate) fn poll_goro<R>(
     r
 }
 
+/// Panics if called on a goro worker thread (see [`blocking`]): the check at the
+/// top of every `_blocking` method, one thread-local read.
+#[track_caller]
+pub(crate) fn forbid_in_goroutine(what: &'static str, instead: &'static str) {
+    if super::worker::on_worker() {
+        panic!(
+            "goro: {what} called from inside a goroutine: it would block a worker \
+             thread (and every goroutine waiting for it); use `{instead}` instead, \
+             or call it inside `goro::unblock(..)`"
+        );
+    }
+}
+
 /// Runs a `_blocking` call: no cooperative budget, and counted as a thread that may
 /// wake goroutines.
-pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
+///
+/// # Panics
+/// On a goro worker thread (inside a goroutine, the main goroutine included): the
+/// call would block the worker, and with it every goroutine queued there, possibly
+/// for ever. The message names the method and the async form to use (`what`,
+/// `instead`), as tokio's `blocking_recv` does inside a runtime. From a plain thread
+/// or inside `unblock(..)` (a blocking-pool thread) it runs.
+#[track_caller]
+pub(crate) fn blocking<R>(what: &'static str, instead: &'static str, f: impl FnOnce() -> R) -> R {
+    forbid_in_goroutine(what, instead);
     struct Dec;
     impl Drop for Dec {
         fn drop(&mut self) {

@@ -43,6 +43,7 @@ pub(crate) mod park;
 mod queue;
 mod registry;
 mod task;
+pub(crate) mod threads;
 pub(crate) mod worker;
 
 use std::future::Future;
@@ -506,27 +507,61 @@ impl Builder {
         let n = self.workers.unwrap_or_else(gomaxprocs_default);
         let shared = Shared::get(n, self.panic_abort);
         shared.detect_deadlock.store(self.detect_deadlock, SeqCst);
-        let own_thread = slot0 == Slot0::Thread || (slot0 == Slot0::Default && n == 1);
-        let first = if own_thread { 0 } else { 1 };
-        let threads = (first..n)
+        let id = shared.id.load(SeqCst);
+        let stand_in = slot0 == Slot0::Thread || (slot0 == Slot0::Default && n == 1);
+        let mut threads: Vec<_> = (1..n)
             .map(|i| {
                 thread::Builder::new()
                     .name(format!("{}-{i}", self.thread_name))
                     .spawn(move || {
+                        let _goro_thread = threads::register(id);
                         let w = Worker::new(shared, i);
                         w.run::<std::future::Pending<()>>(None);
                     })
                     .expect("goro: failed to start a worker thread")
             })
             .collect();
-        if own_thread {
-            // Worker 0 has a thread of its own; `block_on` never takes it over.
-            shared.slot0_owned.store(true, SeqCst);
+        if stand_in {
+            // Worker 0 runs on a thread of its own while nobody is in `block_on`.
+            threads.push(
+                thread::Builder::new()
+                    .name(format!("{}-0", self.thread_name))
+                    .spawn(move || stand_in_loop(shared, id))
+                    .expect("goro: failed to start a worker thread"),
+            );
         }
         Runtime {
             shared,
             threads: Mutex::new(threads),
         }
+    }
+}
+
+/// The stand-in for worker 0 (single-worker runtimes from [`Builder::build`], the
+/// global runtime): runs worker 0 whenever no `block_on` caller does, and steps
+/// aside (handing its queued goroutines over) when one wants it.
+fn stand_in_loop(shared: &'static Shared, id: u64) {
+    use worker::Slot0Owner;
+    let _goro_thread = threads::register(id);
+    loop {
+        {
+            let mut st = shared.slot0.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if shared.shutdown.load(SeqCst) {
+                    return;
+                }
+                if st.owner == Slot0Owner::Free && st.wanted == 0 {
+                    st.owner = Slot0Owner::StandIn;
+                    break;
+                }
+                st = shared.slot0_cv.wait(st).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        let w = Worker::stand_in(shared);
+        w.run::<std::future::Pending<()>>(None);
+        w.hand_off();
+        shared.slot0.lock().unwrap_or_else(|e| e.into_inner()).owner = Slot0Owner::Free;
+        shared.slot0_cv.notify_all();
     }
 }
 
@@ -592,18 +627,17 @@ impl Runtime {
         }
         let _main = Main(shared);
         let mut fut = pin!(fut);
-        if shared
-            .slot0_owned
-            .compare_exchange(false, true, SeqCst, SeqCst)
-            .is_ok()
-        {
+        if take_slot0(shared) {
             struct Release<'a>(&'a Shared, std::rc::Rc<Worker>);
             impl Drop for Release<'_> {
                 fn drop(&mut self) {
                     self.1.hand_off();
-                    self.0.slot0_owned.store(false, SeqCst);
+                    self.0.slot0.lock().unwrap_or_else(|e| e.into_inner()).owner =
+                        worker::Slot0Owner::Free;
+                    self.0.slot0_cv.notify_all();
                 }
             }
+            let _goro_thread = threads::register(shared.id.load(SeqCst));
             let w = Worker::new(shared, 0);
             let _release = Release(shared, w.clone());
             shared.main_wait.store(0, SeqCst);
@@ -654,6 +688,33 @@ impl Runtime {
     /// ```
     pub fn workers(&self) -> usize {
         self.shared.slots.len()
+    }
+}
+
+/// Makes the calling thread worker 0 if nobody else runs it as a `block_on` caller
+/// (the stand-in, if it runs it, steps aside: this waits for its current poll);
+/// false if another `block_on` caller does.
+fn take_slot0(shared: &Shared) -> bool {
+    use worker::Slot0Owner;
+    let mut st = shared.slot0.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        match st.owner {
+            Slot0Owner::Free => {
+                st.owner = Slot0Owner::Caller;
+                return true;
+            }
+            Slot0Owner::Caller => return false,
+            Slot0Owner::StandIn => {
+                st.wanted += 1;
+                shared.slot0_wanted.store(true, SeqCst);
+                shared.slots[0].parker.unpark();
+                st = shared.slot0_cv.wait(st).unwrap_or_else(|e| e.into_inner());
+                st.wanted -= 1;
+                if st.wanted == 0 {
+                    shared.slot0_wanted.store(false, SeqCst);
+                }
+            }
+        }
     }
 }
 
