@@ -24,9 +24,13 @@ fn assert_names(msg: &str, what: &str, instead: &str) {
 #[test]
 fn channel_blocking_calls_panic_in_a_goroutine() {
     let (tx, rx) = goro::chan::<u8>(1);
-    let m = panic_in_goroutine(move || drop(tx.send_blocking(1)));
+    let m = panic_in_goroutine(move || {
+        let _ = tx.send_blocking(1);
+    });
     assert_names(&m, "Sender::send_blocking", "tx.send(v).await");
-    let m = panic_in_goroutine(move || drop(rx.recv_blocking()));
+    let m = panic_in_goroutine(move || {
+        let _ = rx.recv_blocking();
+    });
     assert_names(&m, "Receiver::recv_blocking", "rx.recv().await");
 }
 
@@ -51,7 +55,9 @@ fn sync_blocking_calls_panic_in_a_goroutine() {
     let m = panic_in_goroutine(move || once.call_once_blocking(|| ()));
     assert_names(&m, "Once::call_once_blocking", "once.call_once(..).await");
     let cell = Arc::new(goro::sync::OnceCell::<u8>::new());
-    let m = panic_in_goroutine(move || drop(cell.get_or_init_blocking(|| 1)));
+    let m = panic_in_goroutine(move || {
+        let _ = cell.get_or_init_blocking(|| 1);
+    });
     assert_names(
         &m,
         "OnceCell::get_or_init_blocking",
@@ -66,7 +72,7 @@ fn select_blocking_panics_in_a_goroutine() {
     let m = panic_in_goroutine(move || {
         let mut s = goro::Select::new();
         s.recv(&rx);
-        drop(s.select_blocking());
+        let _ = s.select_blocking();
     });
     assert_names(&m, "Select::select_blocking", "s.select().await");
 }
@@ -123,7 +129,9 @@ fn blocking_calls_work_inside_unblock_and_on_plain_threads() {
 fn nested_in_a_foreign_block_on_on_a_worker_it_still_panics() {
     let (tx, _rx) = goro::chan::<u8>(1);
     let m = panic_in_goroutine(move || {
-        futures_lite::future::block_on(async move { drop(tx.send_blocking(1)) })
+        futures_lite::future::block_on(async move {
+            let _ = tx.send_blocking(1);
+        })
     });
     assert_names(&m, "Sender::send_blocking", "tx.send(v).await");
 }
