@@ -33,6 +33,9 @@ pub enum Expect {
     Deadlock(&'static [&'static str]),
     /// Exit normally, with no deadlock report, printing these on stdout.
     Ok(&'static [&'static str]),
+    /// Still be running, silent, after this long (then it is killed): a deadlock
+    /// goro cannot prove, since a thread it does not own is alive.
+    Silent(Duration),
 }
 
 pub struct Case {
@@ -177,6 +180,17 @@ fn check(case: &Case) -> Result<String, String> {
         if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
             break st;
         }
+        if let Expect::Silent(d) = case.expect {
+            if started.elapsed() > d {
+                let _ = child.kill();
+                let _ = child.wait();
+                let err = err.join().unwrap_or_default();
+                if err.contains(DEADLOCK) {
+                    return Err(format!("expected silence; stderr:\n{err}"));
+                }
+                return Ok(format!(" (silent for {d:?}, killed)"));
+            }
+        }
         if started.elapsed() > CHILD_LIMIT {
             let _ = child.kill();
             let _ = child.wait();
@@ -202,6 +216,7 @@ fn check(case: &Case) -> Result<String, String> {
                 return Err(format!("the report lacks {s:?}; {}", show()));
             }
         }
+        Expect::Silent(_) => return Err(format!("expected to keep waiting; {}", show())),
         Expect::Ok(subs) => {
             if !status.success() || err.contains(DEADLOCK) {
                 return Err(format!("expected a normal exit, no report; {}", show()));

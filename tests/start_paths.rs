@@ -150,3 +150,23 @@ fn two_block_on_callers_share_one_runtime() {
         assert_eq!(t.join().unwrap(), Some(3));
     });
 }
+
+#[test]
+fn block_on_again_and_again_on_a_single_worker_runtime() {
+    // Worker 0 passes between the stand-in and `block_on` callers 300 times, with
+    // goroutines spawned from outside in between: none is lost.
+    within(60, || {
+        let rt = goro::Runtime::builder().workers(1).build();
+        for i in 0..300u32 {
+            let outside = rt.go(async move {
+                goro::yield_now().await;
+                i
+            });
+            let v = rt.block_on(async move {
+                let inside = goro::go(async move { i * 2 });
+                outside.await.unwrap() + inside.await.unwrap()
+            });
+            assert_eq!(v, 3 * i);
+        }
+    });
+}

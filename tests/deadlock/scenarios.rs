@@ -130,6 +130,19 @@ pub static CASES: &[Case] = &[
         NONE,
         no_report_thread_unlocks_a_mutex,
     ),
+    // Deadlocked, but a thread goro does not own is alive and could still end it:
+    // goro cannot prove the deadlock and stays silent (Go, which owns every
+    // thread, would report these).
+    case(
+        "silent_while_a_plain_thread_lives",
+        Expect::Silent(SILENCE),
+        silent_while_a_plain_thread_lives,
+    ),
+    case(
+        "silent_while_another_goro_runtime_lives",
+        Expect::Silent(SILENCE),
+        silent_while_another_goro_runtime_lives,
+    ),
     // Short waits on things goro sees, or cannot see into.
     case(
         "no_report_while_a_timer_is_pending",
@@ -305,6 +318,26 @@ fn detected_with_idle_blocking_pool_threads_and_fired_timers() {
         goro::time::sleep(Duration::from_millis(20)).await;
         let t = goro::time::after(Duration::from_millis(10));
         t.recv().await;
+        let (_tx, rx) = goro::chan::<u8>(0);
+        rx.recv().await;
+    });
+}
+
+fn silent_while_a_plain_thread_lives() {
+    let (_keep, parked) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || parked.recv());
+    goro::run(async {
+        let (_tx, rx) = goro::chan::<u8>(0);
+        rx.recv().await;
+    });
+}
+
+fn silent_while_another_goro_runtime_lives() {
+    // `go` outside any runtime starts the global runtime (threads of its own).
+    let (tx, rx) = std::sync::mpsc::channel();
+    goro::go(async move { tx.send(()).unwrap() });
+    rx.recv().unwrap();
+    goro::run(async {
         let (_tx, rx) = goro::chan::<u8>(0);
         rx.recv().await;
     });
