@@ -61,6 +61,7 @@ pub(crate) mod names;
 pub(crate) mod park;
 mod queue;
 mod registry;
+mod slot0;
 mod task;
 pub(crate) mod threads;
 pub(crate) mod worker;
@@ -552,7 +553,7 @@ impl Builder {
             threads.push(
                 thread::Builder::new()
                     .name(format!("{}-0", self.thread_name))
-                    .spawn(move || stand_in_loop(shared, id))
+                    .spawn(move || slot0::stand_in_loop(shared, id))
                     .expect("goro: failed to start a worker thread"),
             );
         }
@@ -560,34 +561,6 @@ impl Builder {
             shared,
             threads: Mutex::new(threads),
         }
-    }
-}
-
-/// The stand-in for worker 0 (single-worker runtimes from [`Builder::build`], the
-/// global runtime): runs worker 0 whenever no `block_on` caller does, and steps
-/// aside (handing its queued goroutines over) when one wants it.
-fn stand_in_loop(shared: &'static Shared, id: u64) {
-    use worker::Slot0Owner;
-    let _goro_thread = threads::register(id);
-    loop {
-        {
-            let mut st = shared.slot0.lock().unwrap_or_else(|e| e.into_inner());
-            loop {
-                if shared.shutdown.load(SeqCst) {
-                    return;
-                }
-                if st.owner == Slot0Owner::Free && st.wanted == 0 {
-                    st.owner = Slot0Owner::StandIn;
-                    break;
-                }
-                st = shared.slot0_cv.wait(st).unwrap_or_else(|e| e.into_inner());
-            }
-        }
-        let w = Worker::stand_in(shared);
-        w.run::<std::future::Pending<()>>(None);
-        w.hand_off();
-        shared.slot0.lock().unwrap_or_else(|e| e.into_inner()).owner = Slot0Owner::Free;
-        shared.slot0_cv.notify_all();
     }
 }
 
@@ -655,13 +628,13 @@ impl Runtime {
         }
         let _main = Main(shared);
         let mut fut = pin!(fut);
-        if take_slot0(shared) {
+        if slot0::take_slot0(shared) {
             struct Release<'a>(&'a Shared, std::rc::Rc<Worker>);
             impl Drop for Release<'_> {
                 fn drop(&mut self) {
                     self.1.hand_off();
                     self.0.slot0.lock().unwrap_or_else(|e| e.into_inner()).owner =
-                        worker::Slot0Owner::Free;
+                        slot0::Slot0Owner::Free;
                     self.0.slot0_cv.notify_all();
                 }
             }
@@ -716,33 +689,6 @@ impl Runtime {
     /// ```
     pub fn workers(&self) -> usize {
         self.shared.slots.len()
-    }
-}
-
-/// Makes the calling thread worker 0 if nobody else runs it as a `block_on` caller
-/// (the stand-in, if it runs it, steps aside: this waits for its current poll);
-/// false if another `block_on` caller does.
-fn take_slot0(shared: &Shared) -> bool {
-    use worker::Slot0Owner;
-    let mut st = shared.slot0.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        match st.owner {
-            Slot0Owner::Free => {
-                st.owner = Slot0Owner::Caller;
-                return true;
-            }
-            Slot0Owner::Caller => return false,
-            Slot0Owner::StandIn => {
-                st.wanted += 1;
-                shared.slot0_wanted.store(true, SeqCst);
-                shared.slots[0].parker.unpark();
-                st = shared.slot0_cv.wait(st).unwrap_or_else(|e| e.into_inner());
-                st.wanted -= 1;
-                if st.wanted == 0 {
-                    shared.slot0_wanted.store(false, SeqCst);
-                }
-            }
-        }
     }
 }
 

@@ -55,6 +55,7 @@ use concurrent_queue::ConcurrentQueue;
 use super::park::Parker;
 use super::queue::{Local, Task};
 use super::registry::Registry;
+use super::slot0::Slot0State;
 use crate::time::driver;
 
 /// How many times in a row `next` may be preferred while the ring is not empty.
@@ -90,25 +91,6 @@ struct Counts {
 struct Idle {
     list: Vec<usize>,
     in_list: Vec<bool>,
-}
-
-/// Who runs worker 0 of a runtime: nobody, a `block_on` caller (with its main
-/// goroutine), or the runtime's stand-in thread (single-worker runtimes from
-/// `Builder::build` and the global runtime), which steps aside when a `block_on`
-/// caller wants worker 0.
-#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Slot0Owner {
-    #[default]
-    Free,
-    Caller,
-    StandIn,
-}
-
-#[derive(Default, Debug)]
-pub(crate) struct Slot0State {
-    pub(crate) owner: Slot0Owner,
-    /// `block_on` callers waiting for the stand-in to step aside.
-    pub(crate) wanted: usize,
 }
 
 /// State shared by a runtime's workers and handles.
@@ -539,7 +521,7 @@ impl Shared {
         for s in self.slots.iter() {
             s.parker.unpark();
         }
-        // A stand-in waiting for worker 0 (see `Slot0Owner`) checks `shutdown`
+        // A stand-in waiting for worker 0 (see `slot0`) checks `shutdown`
         // under this lock.
         drop(self.slot0.lock().unwrap_or_else(|e| e.into_inner()));
         self.slot0_cv.notify_all();
@@ -617,7 +599,7 @@ impl Worker {
         Worker::with(shared, index, false)
     }
 
-    /// Worker 0 run by the runtime's stand-in thread (see [`Slot0Owner`]).
+    /// Worker 0 run by the runtime's stand-in thread (see `slot0`).
     pub(crate) fn stand_in(shared: &'static Shared) -> Rc<Worker> {
         Worker::with(shared, 0, true)
     }
