@@ -63,7 +63,10 @@
 //! foreign, which only keeps the detector silent; the record is locked during the
 //! listing, so a listed thread id is never the reused id of a thread that ended.
 //! A blocking-pool job's `pending` count drops inside the job just before it wakes
-//! its goroutine, so the pool also counts the job as running until `run` returned.
+//! its goroutine, so the pool also counts the job as running until `run` returned;
+//! and each check of (a) reads the pool, `_blocking` callers and timers *before* the
+//! state their wakes change (main's woken flag, which no progress number counts,
+//! queues, idle workers): a job seen finished has its wake seen too.
 //!
 //! Consequences a user can check: a program whose threads are all goro's (no
 //! `std::thread::spawn`, no library thread, no other executor or goro runtime alive)

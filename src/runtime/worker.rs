@@ -326,12 +326,17 @@ impl Shared {
     /// Rule (a) of `deadlock`: every worker idle, nothing queued, main and every
     /// goroutine waiting on goro primitives, no timer armed, no blocking-pool job,
     /// no thread in a `_blocking` call. Called by worker 0, parked and idle.
+    ///
+    /// The sources of wake-ups that are not workers (a pool job, a thread in a
+    /// `_blocking` call, a timer) are read first, the state they would change
+    /// (main's `woken`, queues, idle workers) after: a pool job counts as running
+    /// until after its wake, so if it is seen done here, its wake is seen below.
     fn deadlock_candidate(&self, main: &MainWake) -> bool {
         use super::deadlock::BLOCKED_THREADS;
-        self.locally_quiet(main)
+        !super::blocking::busy()
             && BLOCKED_THREADS.load(SeqCst) == 0
-            && !super::blocking::busy()
             && driver::live() == 0
+            && self.locally_quiet(main)
     }
 
     /// The whole rule of `deadlock`: (a) before and after (b) (every thread of the
