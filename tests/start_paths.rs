@@ -170,3 +170,31 @@ fn block_on_again_and_again_on_a_single_worker_runtime() {
         }
     });
 }
+
+#[test]
+fn block_on_from_three_threads_at_once_on_a_single_worker_runtime() {
+    // Callers race for worker 0 (one wins, the others poll on their own threads)
+    // while the stand-in steps aside and back: every future completes.
+    within(60, || {
+        let rt = Arc::new(goro::Runtime::builder().workers(1).build());
+        let ts: Vec<_> = (0..3u32)
+            .map(|t| {
+                let rt = rt.clone();
+                std::thread::spawn(move || {
+                    let mut sum = 0;
+                    for i in 0..100u32 {
+                        let h = rt.go(async move { i + t });
+                        sum += rt.block_on(async move {
+                            goro::yield_now().await;
+                            h.await.unwrap()
+                        });
+                    }
+                    sum
+                })
+            })
+            .collect();
+        for (t, h) in ts.into_iter().enumerate() {
+            assert_eq!(h.join().unwrap(), (0..100).sum::<u32>() + 100 * t as u32);
+        }
+    });
+}
