@@ -115,7 +115,7 @@ pub(crate) struct Shared {
     foreign_finished: AtomicU64,
     /// Main goroutines (`block_on` calls) in progress: they count in `num_goroutines`.
     pub(crate) mains: AtomicUsize,
-    /// Who runs worker 0 (see [`Slot0`]); `slot0_cv` signals its changes.
+    /// Who runs worker 0 (see `slot0`); `slot0_cv` signals its changes.
     pub(crate) slot0: Mutex<Slot0State>,
     pub(crate) slot0_cv: Condvar,
     /// A `block_on` caller waits for the stand-in to give worker 0 up.
