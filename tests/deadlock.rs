@@ -13,7 +13,8 @@
 //! not exited within [`CHILD_LIMIT`]. Children run concurrently, so the scenarios
 //! that keep a plain thread silent for 3 s cost about 3-4 s together.
 //!
-//! `cargo test --test deadlock -- WORD` runs the scenarios whose name contains WORD.
+//! `cargo test --test deadlock -- WORD` runs the scenarios whose name contains WORD
+//! (`--exact`: is WORD); `--list` lists them.
 
 #[path = "deadlock/scenarios.rs"]
 mod scenarios;
@@ -79,9 +80,19 @@ fn main() -> ExitCode {
             f => filters.push(f.to_owned()),
         }
     }
+    let exact = args.iter().any(|a| a == "--exact");
     let cases: Vec<&'static Case> = scenarios::CASES
         .iter()
-        .filter(|c| filters.is_empty() || filters.iter().any(|f| c.name.contains(f.as_str())))
+        .filter(|c| {
+            filters.is_empty()
+                || filters.iter().any(|f| {
+                    if exact {
+                        c.name == f
+                    } else {
+                        c.name.contains(f.as_str())
+                    }
+                })
+        })
         .collect();
     println!("\nrunning {} tests (each in a child process)", cases.len());
     let start = Instant::now();
