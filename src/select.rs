@@ -1042,8 +1042,16 @@ impl<'a, T> Select<'a, T> {
     /// s.recv(&rx);
     /// assert!(matches!(s.select_blocking(), goro::Selected::Recv { index: 0, value: Some(7) }));
     /// ```
+    ///
+    /// # Panics
+    /// If called inside a goroutine (on a goro worker thread), where it would block
+    /// the worker: use [`select`](Self::select)`().await` there. Plain threads and
+    /// [`unblock`](crate::unblock) jobs may call it.
+    #[track_caller]
     pub fn select_blocking(self) -> Selected<T> {
-        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(self.select()))
+        crate::runtime::deadlock::blocking("Select::select_blocking", "s.select().await", || {
+            futures_lite::future::block_on(self.select())
+        })
     }
 }
 

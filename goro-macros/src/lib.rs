@@ -9,7 +9,12 @@
 //!
 //! into `fn main() -> R { ::goro::run(async move { body }) }`. An optional
 //! `workers = N` argument builds the runtime with N worker threads instead of
-//! GOMAXPROCS: `#[goro::main(workers = 4)]`. `#[goro::test]` also adds `#[test]`.
+//! GOMAXPROCS: `#[goro::main(workers = 4)]` expands to
+//! `::goro::Runtime::builder().workers(4).build().block_on(..)`, which behaves as
+//! `run` does (the body is the main goroutine, on the calling thread acting as
+//! worker 0; same `yield_now`, same deadlock detection). `#[goro::test]` also adds
+//! `#[test]` (under libtest, whose own threads are alive, deadlock detection stays
+//! silent: see goro's `runtime` docs).
 //! Written with `proc_macro` alone (no syn/quote) to keep goro's build light.
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};

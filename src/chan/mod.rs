@@ -215,8 +215,16 @@ impl<T> Sender<T> {
     /// tx.send_blocking(1).unwrap();
     /// assert_eq!(rx.recv_blocking(), Some(1));
     /// ```
+    ///
+    /// # Panics
+    /// If called inside a goroutine (on a goro worker thread), where it would block
+    /// the worker: use [`send`](Self::send)`(v).await` there. Plain threads and
+    /// [`unblock`](crate::unblock) jobs may call it.
+    #[track_caller]
     pub fn send_blocking(&self, v: T) -> Result<(), SendError<T>> {
-        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(self.send(v)))
+        crate::runtime::deadlock::blocking("Sender::send_blocking", "tx.send(v).await", || {
+            futures_lite::future::block_on(self.send(v))
+        })
     }
 
     /// Closes the channel: parked and future sends fail, receivers drain the
@@ -325,8 +333,16 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv_blocking(), Some(4));
     /// t.join().unwrap().unwrap();
     /// ```
+    ///
+    /// # Panics
+    /// If called inside a goroutine (on a goro worker thread), where it would block
+    /// the worker: use [`recv`](Self::recv)`().await` there. Plain threads and
+    /// [`unblock`](crate::unblock) jobs may call it.
+    #[track_caller]
     pub fn recv_blocking(&self) -> Option<T> {
-        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(self.recv()))
+        crate::runtime::deadlock::blocking("Receiver::recv_blocking", "rx.recv().await", || {
+            futures_lite::future::block_on(self.recv())
+        })
     }
 
     /// Turns the receiver into a receive future that owns it. The receiver is

@@ -383,6 +383,7 @@ impl Reactor {
 
     /// Polls while no goro worker is alive in the process.
     fn fallback_loop(&self) {
+        let _goro_thread = crate::runtime::threads::register(crate::runtime::threads::PROCESS);
         loop {
             {
                 let mut n = lock(&self.workers);

@@ -33,6 +33,9 @@ struct Pool {
     cvar: Condvar,
     /// Jobs scheduled and not yet finished (for deadlock detection and tests).
     pending: AtomicUsize,
+    /// Jobs a pool thread is running now: counted until `run` has returned, so
+    /// after the wake of the awaiting goroutine (`pending` drops just before it).
+    running: AtomicUsize,
 }
 
 static POOL: LazyLock<Pool> = LazyLock::new(|| Pool {
@@ -43,6 +46,7 @@ static POOL: LazyLock<Pool> = LazyLock::new(|| Pool {
     }),
     cvar: Condvar::new(),
     pending: AtomicUsize::new(0),
+    running: AtomicUsize::new(0),
 });
 
 impl Pool {
@@ -67,11 +71,21 @@ impl Pool {
     }
 
     fn main_loop(&'static self) {
+        let _goro_thread = super::threads::register(super::threads::PROCESS);
         let mut s = self.lock();
         loop {
             if let Some(job) = s.jobs.pop_front() {
+                self.running.fetch_add(1, SeqCst);
                 drop(s);
+                struct Done(&'static AtomicUsize);
+                impl Drop for Done {
+                    fn drop(&mut self) {
+                        self.0.fetch_sub(1, SeqCst);
+                    }
+                }
+                let done = Done(&self.running);
                 job.run();
+                drop(done);
                 s = self.lock();
                 continue;
             }
@@ -151,7 +165,9 @@ where
     Unblock { task }
 }
 
-/// Jobs submitted to the pool that have not finished.
-pub(crate) fn pending() -> usize {
-    POOL.pending.load(SeqCst)
+/// Whether a job is queued or running, or its wake-up may still be in flight (for
+/// deadlock detection: a job's `pending` count drops inside the job, just before
+/// its result wakes the goroutine; `running` drops after).
+pub(crate) fn busy() -> bool {
+    POOL.pending.load(SeqCst) != 0 || POOL.running.load(SeqCst) != 0
 }

@@ -8,20 +8,34 @@
 //! per-worker run queue).
 //!
 //! # The main goroutine
-//! [`run`] (and [`Runtime::block_on`]) runs its future as the main goroutine *on the
-//! calling thread*, which acts as worker 0 while it waits, just as Go's main thread
-//! runs P0: the runtime starts `workers - 1` more threads. The main future need be
-//! neither `Send` nor `'static`. When it returns, every goroutine still alive is
-//! dropped (its destructors run) and the worker threads are joined, as Go terminates
-//! all goroutines when `main` returns.
+//! [`run`], [`Runtime::block_on`] (with any number of workers), `#[goro::main]` and
+//! `#[goro::test]` all run their future as the main goroutine *on the calling
+//! thread*, which acts as worker 0 while it waits, just as Go's main thread runs P0:
+//! the runtime starts `workers - 1` more threads. So `yield_now` in the main
+//! goroutine lets the goroutines queued on worker 0 run (on one worker: every
+//! runnable goroutine), and deadlock detection is the same on every path. The main
+//! future need be neither `Send` nor `'static`. When `run` returns, every goroutine
+//! still alive is dropped (its destructors run) and the worker threads are joined,
+//! as Go terminates all goroutines when `main` returns. (A runtime from
+//! [`Builder::build`] with a single worker also has a *stand-in* thread that runs
+//! worker 0 while nobody is in `block_on`, so [`Runtime::go`] works without it; a
+//! `block_on` caller takes worker 0 over from the stand-in once the stand-in's
+//! current poll ends, and gives it back when it returns. Only one `block_on` caller
+//! at a time acts as worker 0: a second one, on another thread, polls its future on
+//! its own thread and gets no deadlock detection.)
 //!
 //! # Deadlocks
-//! As in Go, when the main goroutine waits and nothing inside goro can ever wake any
-//! goroutine again, `run` panics with `fatal error: all goroutines are asleep -
-//! deadlock!` and a [`dump`] of the goroutines and what each waits on. Goroutines
-//! waiting on something goro cannot see into (sockets, other executors' futures)
-//! keep the detector silent; see [`Builder::detect_deadlock`] and the `deadlock`
-//! module for the exact rule.
+//! As in Go, when the main goroutine waits and goro can prove that nothing can ever
+//! wake any goroutine again, `run` panics with `fatal error: all goroutines are
+//! asleep - deadlock!` and a [`dump`] of the goroutines and what each waits on. The
+//! proof needs every goroutine waiting on goro primitives (a goroutine waiting on a
+//! socket or another crate's future keeps the detector silent), no timer armed, no
+//! `unblock` job running, and, on Linux, no thread in the process but goro's own
+//! (read from `/proc/self/task` at that moment only): a plain thread, an FFI or
+//! signal-handling thread, another executor or another goro runtime may still wake
+//! a goroutine, however long it stays silent, so while one is alive goro stays
+//! silent. Elsewhere it is always silent. The `deadlock` module has the exact rule
+//! and why it is exact; [`Builder::detect_deadlock`] turns it off.
 //!
 //! # Differences from Go
 //! - Goroutines are cooperative: one that computes for a long time without `.await`
@@ -32,6 +46,11 @@
 //!   behaviour with [`Builder::panic_abort`].
 //! - [`JoinHandle`] exists (Go has none): await it for the goroutine's result, drop
 //!   it to detach.
+//! - Deadlock detection needs the whole process to be goro's (see above); Go owns
+//!   every thread of its process and can always tell.
+//! - A `_blocking` method (`send_blocking`, `lock_blocking`, ...) called inside a
+//!   goroutine panics, naming the async method to use: it would block a worker
+//!   thread. Plain threads and [`unblock`] jobs may call them.
 
 mod blocking;
 pub(crate) mod coop;
@@ -42,7 +61,9 @@ pub(crate) mod names;
 pub(crate) mod park;
 mod queue;
 mod registry;
+mod slot0;
 mod task;
+pub(crate) mod threads;
 pub(crate) mod worker;
 
 use std::future::Future;
@@ -180,7 +201,11 @@ where
 }
 
 /// Yields to other goroutines: the current one goes to the back of its worker's run
-/// queue (Go's `runtime.Gosched`).
+/// queue (Go's `runtime.Gosched`), so the goroutines queued there run first.
+///
+/// With one worker (here, as with `run` under GOMAXPROCS=1, the main goroutine runs
+/// on the calling thread, which is that worker) a single yield lets every runnable
+/// goroutine run before `main` goes on:
 ///
 /// ```
 /// use std::sync::atomic::{AtomicBool, Ordering};
@@ -189,9 +214,8 @@ where
 ///     let flag = Arc::new(AtomicBool::new(false));
 ///     let f = flag.clone();
 ///     goro::go(async move { f.store(true, Ordering::SeqCst) });
-///     while !flag.load(Ordering::SeqCst) {
-///         goro::yield_now().await; // lets the other goroutine run on the one worker
-///     }
+///     goro::yield_now().await; // the new goroutine runs on the one worker meanwhile
+///     assert!(flag.load(Ordering::SeqCst));
 /// });
 /// ```
 pub fn yield_now() -> YieldNow {
@@ -475,8 +499,10 @@ impl Builder {
 
     /// Turns deadlock detection on (the default) or off. With it on, `run` and
     /// `block_on` panic with Go's `fatal error: all goroutines are asleep -
-    /// deadlock!` and a goroutine dump when the main goroutine waits and nothing
-    /// inside goro can ever wake anybody (see the `runtime` module docs).
+    /// deadlock!` and a goroutine dump when the main goroutine waits and goro can
+    /// prove that nothing can ever wake anybody; it stays silent whenever it cannot
+    /// (a thread that is not goro's is alive, for one; see the `runtime` module
+    /// docs).
     ///
     /// ```
     /// let rt = goro::Runtime::builder().detect_deadlock(false).build();
@@ -488,11 +514,13 @@ impl Builder {
     }
 
     /// Builds the runtime, starting `workers - 1` threads; the thread that calls
-    /// [`Runtime::block_on`] serves as the first worker while it waits. A runtime
-    /// built with a single worker gives it a thread of its own instead, so that
-    /// [`Runtime::go`] runs goroutines even when nobody is in `block_on`; its
-    /// `block_on` then waits on the calling thread, without deadlock detection
-    /// (which needs the main goroutine on worker 0; [`run`] always arranges that).
+    /// [`Runtime::block_on`] serves as the first worker (worker 0) while it waits,
+    /// as in [`run`]. A runtime built with a single worker also starts a stand-in
+    /// thread that runs worker 0 while nobody is in `block_on`, so that
+    /// [`Runtime::go`] runs goroutines without it; `block_on` takes worker 0 over
+    /// from the stand-in (once the stand-in's current poll ends) and gives it back
+    /// when it returns, so the main goroutine, `yield_now` and deadlock detection
+    /// behave exactly as in `run`.
     ///
     /// ```
     /// let rt = goro::Runtime::builder().workers(2).build();
@@ -506,22 +534,28 @@ impl Builder {
         let n = self.workers.unwrap_or_else(gomaxprocs_default);
         let shared = Shared::get(n, self.panic_abort);
         shared.detect_deadlock.store(self.detect_deadlock, SeqCst);
-        let own_thread = slot0 == Slot0::Thread || (slot0 == Slot0::Default && n == 1);
-        let first = if own_thread { 0 } else { 1 };
-        let threads = (first..n)
+        let id = shared.id.load(SeqCst);
+        let stand_in = slot0 == Slot0::Thread || (slot0 == Slot0::Default && n == 1);
+        let mut threads: Vec<_> = (1..n)
             .map(|i| {
                 thread::Builder::new()
                     .name(format!("{}-{i}", self.thread_name))
                     .spawn(move || {
+                        let _goro_thread = threads::register(id);
                         let w = Worker::new(shared, i);
                         w.run::<std::future::Pending<()>>(None);
                     })
                     .expect("goro: failed to start a worker thread")
             })
             .collect();
-        if own_thread {
-            // Worker 0 has a thread of its own; `block_on` never takes it over.
-            shared.slot0_owned.store(true, SeqCst);
+        if stand_in {
+            // Worker 0 runs on a thread of its own while nobody is in `block_on`.
+            threads.push(
+                thread::Builder::new()
+                    .name(format!("{}-0", self.thread_name))
+                    .spawn(move || slot0::stand_in_loop(shared, id))
+                    .expect("goro: failed to start a worker thread"),
+            );
         }
         Runtime {
             shared,
@@ -564,7 +598,9 @@ impl Runtime {
 
     /// Runs `fut` as the main goroutine on the calling thread and returns its output;
     /// goroutines it spawns run on this runtime. The calling thread works as worker 0
-    /// while it waits (if another `block_on` already does, it just waits).
+    /// while it waits, exactly as in [`run`] (if another `block_on` caller already
+    /// does, this one just polls `fut` on its own thread, without deadlock
+    /// detection).
     ///
     /// # Panics
     /// If called from inside a goroutine (it would block a worker thread).
@@ -592,18 +628,17 @@ impl Runtime {
         }
         let _main = Main(shared);
         let mut fut = pin!(fut);
-        if shared
-            .slot0_owned
-            .compare_exchange(false, true, SeqCst, SeqCst)
-            .is_ok()
-        {
+        if slot0::take_slot0(shared) {
             struct Release<'a>(&'a Shared, std::rc::Rc<Worker>);
             impl Drop for Release<'_> {
                 fn drop(&mut self) {
                     self.1.hand_off();
-                    self.0.slot0_owned.store(false, SeqCst);
+                    self.0.slot0.lock().unwrap_or_else(|e| e.into_inner()).owner =
+                        slot0::Slot0Owner::Free;
+                    self.0.slot0_cv.notify_all();
                 }
             }
+            let _goro_thread = threads::register(shared.id.load(SeqCst));
             let w = Worker::new(shared, 0);
             let _release = Release(shared, w.clone());
             shared.main_wait.store(0, SeqCst);

@@ -46,7 +46,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
 use async_task::ScheduleInfo;
@@ -55,6 +55,7 @@ use concurrent_queue::ConcurrentQueue;
 use super::park::Parker;
 use super::queue::{Local, Task};
 use super::registry::Registry;
+use super::slot0::Slot0State;
 use crate::time::driver;
 
 /// How many times in a row `next` may be preferred while the ring is not empty.
@@ -114,8 +115,17 @@ pub(crate) struct Shared {
     foreign_finished: AtomicU64,
     /// Main goroutines (`block_on` calls) in progress: they count in `num_goroutines`.
     pub(crate) mains: AtomicUsize,
-    /// Whether a `block_on` caller currently acts as worker 0.
-    pub(crate) slot0_owned: AtomicBool,
+    /// Who runs worker 0 (see `slot0`); `slot0_cv` signals its changes.
+    pub(crate) slot0: Mutex<Slot0State>,
+    pub(crate) slot0_cv: Condvar,
+    /// A `block_on` caller waits for the stand-in to give worker 0 up.
+    pub(crate) slot0_wanted: AtomicBool,
+    /// This runtime's id (fresh for every runtime, also a recycled `Shared`): the
+    /// owner of its threads in `threads`.
+    pub(crate) id: AtomicU64,
+    /// Counts workers leaving the idle state (for the deadlock check: nothing can
+    /// have run in between two equal readings while every worker was idle).
+    idle_epoch: AtomicU64,
     /// Whether a parked worker is watching for stranded `next` tasks.
     watcher: AtomicBool,
     /// Deadlock detection (see `deadlock`): on, goroutines whose waker is held by
@@ -202,6 +212,8 @@ impl Shared {
         };
         let s = recycled.unwrap_or_else(|| Box::leak(Box::new(Shared::new(n))));
         s.panic_abort.store(panic_abort, SeqCst);
+        static IDS: AtomicU64 = AtomicU64::new(super::threads::PROCESS + 1);
+        s.id.store(IDS.fetch_add(1, SeqCst), SeqCst);
         s
     }
 
@@ -223,7 +235,8 @@ impl Shared {
             idle.in_list.iter_mut().for_each(|b| *b = false);
         }
         self.mains.store(0, SeqCst);
-        self.slot0_owned.store(false, SeqCst);
+        *self.slot0.lock().unwrap_or_else(|e| e.into_inner()) = Slot0State::default();
+        self.slot0_wanted.store(false, SeqCst);
         self.watcher.store(false, SeqCst);
         self.foreign_goroutines.store(0, SeqCst);
         self.main_wait.store(0, SeqCst);
@@ -257,7 +270,11 @@ impl Shared {
             foreign_spawned: AtomicU64::new(0),
             foreign_finished: AtomicU64::new(0),
             mains: AtomicUsize::new(0),
-            slot0_owned: AtomicBool::new(false),
+            slot0: Mutex::new(Slot0State::default()),
+            slot0_cv: Condvar::new(),
+            slot0_wanted: AtomicBool::new(false),
+            id: AtomicU64::new(0),
+            idle_epoch: AtomicU64::new(0),
             watcher: AtomicBool::new(false),
             detect_deadlock: AtomicBool::new(true),
             foreign_goroutines: AtomicUsize::new(0),
@@ -299,20 +316,38 @@ impl Shared {
         if let Some(i) = idle.list.pop() {
             idle.in_list[i] = false;
             self.num_idle.fetch_sub(1, SeqCst);
+            self.idle_epoch.fetch_add(1, SeqCst);
             self.num_searching.fetch_add(1, SeqCst);
             drop(idle);
             self.slots[i].parker.unpark();
         }
     }
 
-    /// Whether nothing inside goro can ever wake any goroutine of this runtime again
-    /// (see `deadlock`). Called by a parking worker that is registered idle.
+    /// Rule (a) of `deadlock`: every worker idle, nothing queued, main and every
+    /// goroutine waiting on goro primitives, no timer armed, no blocking-pool job,
+    /// no thread in a `_blocking` call. Called by worker 0, parked and idle.
+    ///
+    /// The sources of wake-ups that are not workers (a pool job, a thread in a
+    /// `_blocking` call, a timer) are read first, the state they would change
+    /// (main's `woken`, queues, idle workers) after: a pool job counts as running
+    /// until after its wake, so if it is seen done here, its wake is seen below.
     fn deadlock_candidate(&self, main: &MainWake) -> bool {
         use super::deadlock::BLOCKED_THREADS;
-        self.locally_quiet(main)
+        !super::blocking::busy()
             && BLOCKED_THREADS.load(SeqCst) == 0
-            && super::blocking::pending() == 0
             && driver::live() == 0
+            && self.locally_quiet(main)
+    }
+
+    /// The whole rule of `deadlock`: (a) before and after (b) (every thread of the
+    /// process is one of this runtime's or a goro helper), with (c) no progress
+    /// across. Reads `/proc`: only at a candidate report, never on a hot path.
+    pub(crate) fn provably_deadlocked(&self, main: &MainWake) -> bool {
+        let before = self.progress();
+        self.deadlock_candidate(main)
+            && super::threads::only_goro(self.id.load(SeqCst))
+            && self.deadlock_candidate(main)
+            && self.progress() == before
     }
 
     /// The part of [`deadlock_candidate`](Self::deadlock_candidate) that only this
@@ -334,9 +369,11 @@ impl Shared {
                 .all(|s| s.queue.len() == 0 && !s.queue.has_next())
     }
 
-    /// A number that changes whenever a goroutine runs or is woken from outside.
+    /// A number that changes whenever a goroutine runs, a worker leaves the idle
+    /// state or a goroutine is woken from outside.
     fn progress(&self) -> u64 {
-        self.remote_wakes.load(SeqCst)
+        self.idle_epoch.load(SeqCst)
+            + self.remote_wakes.load(SeqCst)
             + self
                 .slots
                 .iter()
@@ -489,6 +526,10 @@ impl Shared {
         for s in self.slots.iter() {
             s.parker.unpark();
         }
+        // A stand-in waiting for worker 0 (see `slot0`) checks `shutdown`
+        // under this lock.
+        drop(self.slot0.lock().unwrap_or_else(|e| e.into_inner()));
+        self.slot0_cv.notify_all();
     }
 
     pub(crate) fn finish_shutdown(&self) {
@@ -550,10 +591,25 @@ pub(crate) struct Worker {
     rng: Cell<u64>,
     seen_polls: RefCell<Vec<u32>>,
     expired: RefCell<Vec<Waker>>,
+    /// The stand-in for worker 0: steps aside when a `block_on` caller wants it.
+    stand_in: bool,
+    /// Worker 0's deadlock watch: progress seen when it last parked quiet, and when
+    /// it looks next; and how many looks in a row could not prove a deadlock.
+    dl_watch: Cell<Option<(u64, std::time::Instant)>>,
+    dl_misses: Cell<u32>,
 }
 
 impl Worker {
     pub(crate) fn new(shared: &'static Shared, index: usize) -> Rc<Worker> {
+        Worker::with(shared, index, false)
+    }
+
+    /// Worker 0 run by the runtime's stand-in thread (see `slot0`).
+    pub(crate) fn stand_in(shared: &'static Shared) -> Rc<Worker> {
+        Worker::with(shared, 0, true)
+    }
+
+    fn with(shared: &'static Shared, index: usize, stand_in: bool) -> Rc<Worker> {
         let n = shared.slots.len();
         Rc::new(Worker {
             shared,
@@ -566,6 +622,9 @@ impl Worker {
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ ((index as u64 + 1) << 17)),
             seen_polls: RefCell::new(vec![0; n]),
             expired: RefCell::new(Vec::new()),
+            stand_in,
+            dl_watch: Cell::new(None),
+            dl_misses: Cell::new(0),
         })
     }
 
@@ -672,6 +731,9 @@ impl Worker {
             if self.shared.shutdown.load(Acquire) {
                 driver::hand_over();
                 return None;
+            }
+            if self.stand_in && self.shared.slot0_wanted.load(Relaxed) {
+                return None; // a `block_on` caller takes worker 0 over
             }
             if let (Some((fut, wake)), Some(waker)) = (main.as_mut(), main_waker.as_ref()) {
                 if wake.woken.swap(false, SeqCst) {
@@ -848,6 +910,7 @@ impl Worker {
         fence(SeqCst);
         let ready = sh.has_work()
             || sh.shutdown.load(SeqCst)
+            || (self.stand_in && sh.slot0_wanted.load(SeqCst))
             || main.is_some_and(|m| m.woken.load(SeqCst))
             || driver::due();
         let mut rescued = None;
@@ -856,19 +919,24 @@ impl Worker {
             let parker = &self.slot().parker;
             let mut deadline = driver::claim_sleep(parker);
             let timer_duty = deadline.is_some();
-            // Deadlock: while this runtime is quiet the main thread (worker 0) looks
-            // again every grace period (timers or blocked threads elsewhere in the
-            // process may hold off a report, and nothing else would wake it when they
-            // go); the last other worker to go idle makes it look at once.
+            // Deadlock: while this runtime is quiet, worker 0 (the thread in
+            // `block_on`, with the main goroutine) looks after FIRST_LOOK, then less
+            // and less often while it cannot prove one (a foreign thread may leave);
+            // the last other worker to go idle makes it start watching at once.
             match main {
                 Some(m) if sh.locally_quiet(m) => {
-                    // A report needs the whole picture (no timer anywhere, no
-                    // blocked thread, no unblock job) at the start and at the end of
-                    // a full grace period with no progress in between: a timer that
-                    // fired in between may have a wake still in flight.
-                    let g = std::time::Instant::now() + super::deadlock::GRACE;
-                    deadlock_watch = Some((sh.progress(), sh.deadlock_candidate(m), g));
-                    deadline = Some(deadline.map_or(g, |d| d.min(g)));
+                    let p = sh.progress();
+                    let until = match self.dl_watch.get() {
+                        // Nothing happened since, but our own wake: same look.
+                        Some((seen, until)) if p == seen.wrapping_add(1) => until,
+                        _ => {
+                            self.dl_misses.set(0);
+                            std::time::Instant::now() + super::deadlock::FIRST_LOOK
+                        }
+                    };
+                    self.dl_watch.set(Some((p, until)));
+                    deadlock_watch = Some(until);
+                    deadline = Some(deadline.map_or(until, |d| d.min(until)));
                 }
                 None if sh.detect_deadlock.load(Relaxed)
                     && sh.mains.load(Relaxed) > 0
@@ -917,15 +985,20 @@ impl Worker {
             // Run it next; our ring is empty, so this cannot overflow.
             self.slot().queue.push(t, &sh.injector);
         }
-        if let (Some((before, at_start, until)), Some(m)) = (deadlock_watch, main) {
-            if at_start
-                && std::time::Instant::now() >= until
-                && sh.progress() == before
-                && sh.deadlock_candidate(m)
-            {
-                let dump = sh.dump();
-                panic!("fatal error: all goroutines are asleep - deadlock!\n\n{dump}");
+        match (deadlock_watch, main) {
+            (Some(until), Some(m)) if std::time::Instant::now() >= until => {
+                if sh.provably_deadlocked(m) {
+                    let dump = sh.dump();
+                    panic!("fatal error: all goroutines are asleep - deadlock!\n\n{dump}");
+                }
+                // Not provable now: look again later, backing off.
+                let misses = self.dl_misses.get().saturating_add(1);
+                self.dl_misses.set(misses);
+                let next = std::time::Instant::now() + super::deadlock::next_look(misses);
+                self.dl_watch.set(Some((sh.progress(), next)));
             }
+            (None, _) => self.dl_watch.set(None),
+            _ => {}
         }
         let mut idle = sh.lock_idle();
         if idle.in_list[self.index] {
@@ -933,6 +1006,7 @@ impl Worker {
             let pos = idle.list.iter().position(|&i| i == self.index).unwrap();
             idle.list.swap_remove(pos);
             sh.num_idle.fetch_sub(1, SeqCst);
+            sh.idle_epoch.fetch_add(1, SeqCst);
         } else {
             // `wake_one` picked us and counted us as searching.
             self.searching.set(true);

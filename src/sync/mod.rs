@@ -43,11 +43,11 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    /// The `_blocking` forms called from a goroutine that has spent its cooperative
-    /// budget (a misuse, but one that must not hang): their `block_on` loop must not
-    /// spin on the exhausted budget.
+    /// The `_blocking` forms called from a goroutine (even one that has spent its
+    /// cooperative budget) panic at once, naming the async form, instead of blocking
+    /// the worker (or spinning on the exhausted budget).
     #[test]
-    fn blocking_forms_in_a_goroutine_with_no_budget_left() {
+    fn blocking_forms_in_a_goroutine_panic() {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             crate::run(async {
@@ -60,16 +60,24 @@ mod tests {
                         drop(m.lock().await);
                     }
                     // The budget is spent: the next async operation would yield.
-                    drop(rw.read_blocking());
-                    drop(rw.write_blocking());
-                    drop(sem.acquire_blocking(1));
-                    wg.wait_blocking();
+                    let msg = |f: &mut dyn FnMut()| {
+                        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+                            .expect_err("a _blocking form must panic in a goroutine");
+                        p.downcast_ref::<String>().cloned().unwrap_or_default()
+                    };
+                    let m1 = msg(&mut || drop(rw.read_blocking()));
+                    assert!(m1.contains("RwMutex::read_blocking"), "{m1}");
+                    assert!(m1.contains("m.read().await"), "{m1}");
+                    assert!(msg(&mut || drop(rw.write_blocking())).contains("write().await"));
+                    assert!(msg(&mut || drop(sem.acquire_blocking(1))).contains("acquire(n)"));
+                    assert!(msg(&mut || wg.wait_blocking()).contains("wg.wait().await"));
+                    assert!(msg(&mut || drop(m.lock_blocking())).contains("m.lock().await"));
                 });
                 h.await.unwrap();
             });
             let _ = tx.send(());
         });
         rx.recv_timeout(Duration::from_secs(20))
-            .expect("a _blocking form spun on an exhausted budget");
+            .expect("a _blocking form blocked or spun instead of panicking");
     }
 }

@@ -534,13 +534,21 @@ impl<T: ?Sized> Mutex<T> {
     /// *m.lock_blocking() += 1;
     /// assert_eq!(*m.lock_blocking(), 2);
     /// ```
+    ///
+    /// # Panics
+    /// If called inside a goroutine (on a goro worker thread), where it would block
+    /// the worker: use [`lock`](Self::lock)`().await` there. Plain threads and
+    /// [`unblock`](crate::unblock) jobs may call it.
+    #[track_caller]
     pub fn lock_blocking(&self) -> MutexGuard<'_, T> {
+        const WHAT: (&str, &str) = ("Mutex::lock_blocking", "m.lock().await");
+        crate::runtime::deadlock::forbid_in_goroutine(WHAT.0, WHAT.1);
         if let Some(g) = self.try_lock() {
             return g;
         }
         let mut fut = self.lock();
         fut.waiter.blocking = true;
-        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(fut))
+        crate::runtime::deadlock::blocking(WHAT.0, WHAT.1, || futures_lite::future::block_on(fut))
     }
 
     /// A mutable reference to the data (no locking: `&mut self` proves exclusivity).

@@ -118,7 +118,17 @@ impl Once {
     /// once.call_once_blocking(|| v.push(2));
     /// assert_eq!(v, [1]);
     /// ```
+    ///
+    /// # Panics
+    /// If called inside a goroutine (on a goro worker thread), where it could block
+    /// the worker: use [`call_once`](Self::call_once)`(..).await` there. Plain
+    /// threads and [`unblock`](crate::unblock) jobs may call it.
+    #[track_caller]
     pub fn call_once_blocking<F: FnOnce()>(&self, f: F) {
+        crate::runtime::deadlock::forbid_in_goroutine(
+            "Once::call_once_blocking",
+            "once.call_once(..).await",
+        );
         if self.is_done() {
             return;
         }
@@ -269,7 +279,17 @@ impl<T> OnceCell<T> {
     /// let c = goro::sync::OnceCell::new();
     /// assert_eq!(c.get_or_init_blocking(|| "a"), &"a");
     /// ```
+    ///
+    /// # Panics
+    /// If called inside a goroutine (on a goro worker thread), where it could block
+    /// the worker: use [`get_or_init`](Self::get_or_init)`(..).await` there. Plain
+    /// threads and [`unblock`](crate::unblock) jobs may call it.
+    #[track_caller]
     pub fn get_or_init_blocking<F: FnOnce() -> T>(&self, f: F) -> &T {
+        crate::runtime::deadlock::forbid_in_goroutine(
+            "OnceCell::get_or_init_blocking",
+            "cell.get_or_init(..).await",
+        );
         if let Some(v) = self.value.get() {
             return v;
         }

@@ -420,10 +420,18 @@ impl<T: ?Sized> RwMutex<T> {
     /// let m = goro::sync::RwMutex::new(5);
     /// assert_eq!(*m.read_blocking(), 5);
     /// ```
+    ///
+    /// # Panics
+    /// If called inside a goroutine (on a goro worker thread), where it would block
+    /// the worker: use [`read`](Self::read)`().await` there. Plain threads and
+    /// [`unblock`](crate::unblock) jobs may call it.
+    #[track_caller]
     pub fn read_blocking(&self) -> RwMutexReadGuard<'_, T> {
         let mut fut = self.read();
         fut.wait.blocking = true;
-        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(fut))
+        crate::runtime::deadlock::blocking("RwMutex::read_blocking", "m.read().await", || {
+            futures_lite::future::block_on(fut)
+        })
     }
 
     /// [`write`](RwMutex::write), blocking the calling thread (for plain threads).
@@ -433,10 +441,18 @@ impl<T: ?Sized> RwMutex<T> {
     /// *m.write_blocking() = 6;
     /// assert_eq!(*m.read_blocking(), 6);
     /// ```
+    ///
+    /// # Panics
+    /// If called inside a goroutine (on a goro worker thread), where it would block
+    /// the worker: use [`write`](Self::write)`().await` there. Plain threads and
+    /// [`unblock`](crate::unblock) jobs may call it.
+    #[track_caller]
     pub fn write_blocking(&self) -> RwMutexWriteGuard<'_, T> {
         let mut fut = self.write();
         fut.wait.mutex.blocking = true;
-        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(fut))
+        crate::runtime::deadlock::blocking("RwMutex::write_blocking", "m.write().await", || {
+            futures_lite::future::block_on(fut)
+        })
     }
 
     /// A mutable reference to the data (no locking: `&mut self` proves exclusivity).

@@ -207,10 +207,20 @@ impl Semaphore {
     /// assert_eq!(sem.available(), 0);
     /// drop(p);
     /// ```
+    ///
+    /// # Panics
+    /// If called inside a goroutine (on a goro worker thread), where it would block
+    /// the worker: use [`acquire`](Self::acquire)`(n).await` there. Plain threads and
+    /// [`unblock`](crate::unblock) jobs may call it.
+    #[track_caller]
     pub fn acquire_blocking(&self, n: usize) -> SemaphorePermit<'_> {
         let mut fut = self.acquire(n);
         fut.blocking = true;
-        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(fut))
+        crate::runtime::deadlock::blocking(
+            "Semaphore::acquire_blocking",
+            "sem.acquire(n).await",
+            || futures_lite::future::block_on(fut),
+        )
     }
 
     /// Returns `n` permits (Go's `Release`), e.g. ones whose guard was

@@ -199,10 +199,18 @@ impl WaitGroup {
     /// }
     /// wg.wait_blocking();
     /// ```
+    ///
+    /// # Panics
+    /// If called inside a goroutine (on a goro worker thread), where it would block
+    /// the worker: use [`wait`](Self::wait)`().await` there. Plain threads and
+    /// [`unblock`](crate::unblock) jobs may call it.
+    #[track_caller]
     pub fn wait_blocking(&self) {
         let mut fut = self.wait();
         fut.blocking = true;
-        crate::runtime::deadlock::blocking(|| futures_lite::future::block_on(fut))
+        crate::runtime::deadlock::blocking("WaitGroup::wait_blocking", "wg.wait().await", || {
+            futures_lite::future::block_on(fut)
+        })
     }
 
     /// Go 1.25's `WaitGroup.Go`: `add(1)`, spawn `fut` as a goroutine with
