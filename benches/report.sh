@@ -11,7 +11,10 @@
 # machine in BENCHMARKS.md), and any further arguments go to the harness
 # (e.g. --only W1,W2). At scale 1 a full run takes about 5 minutes per worker
 # count on a quiet 2-core machine (W10's 5 lines x 3 reps are half of it), plus the
-# build; see BENCHMARKS.md.
+# build; a busy machine takes several times longer (W10 most). The results file is
+# rewritten after every workload: an interrupted run leaves
+# benches/results/main.tsv.partial, which `mv` to main.tsv and --render turn
+# into a page.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

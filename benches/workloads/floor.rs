@@ -18,7 +18,9 @@
 //!   single-producer single-consumer ring whose slots are a cache line each: one
 //!   cache-line transfer per message, no locks, no wake-ups.
 //!
-//! Spinning loops yield the thread after a while, so that a machine with fewer idle
+//! The thread floors stop after at most 2 s (or their count of messages): they
+//! measure a cost per operation, not a workload, and a busy machine can make a
+//! spinning pair very slow. Spinning loops yield the thread after a while, so that a machine with fewer idle
 //! cores than spinners still makes progress; on a busy machine the spinning floors
 //! then measure the scheduler instead (their min-max shows it).
 use super::common::scaled;
@@ -30,7 +32,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 const EMPTY: u64 = u64::MAX;
 
@@ -134,40 +136,54 @@ pub fn w2_poll(scale: f64) -> f64 {
 
 // ---------------------------------------------- floor-spin, floor-futex (W2)
 
-/// Two threads bounce a value `r` times; `wait` is how one waits for its slot.
+/// Sent to the echo thread to end it.
+const STOP: u64 = u64::MAX - 1;
+
+/// A floor's time limit: it stops after at most `r` round trips or this long,
+/// whichever comes first (on a busy machine a spinning pair can be 100 times slower
+/// than on a quiet one; the figure per round trip stays right either way).
+const FLOOR_LIMIT: Duration = Duration::from_secs(2);
+
+/// Two threads bounce a value up to `r` times; `sleep`: each waits in the kernel
+/// (`thread::park`), else spins.
 fn two_thread_ping_pong(r: usize, sleep: bool) -> f64 {
     let ping = Arc::new(AtomicU64::new(EMPTY));
     let pong = Arc::new(AtomicU64::new(EMPTY));
     let main = std::thread::current();
     let (pi, po) = (ping.clone(), pong.clone());
-    let echo = std::thread::spawn(move || {
-        for _ in 0..r {
-            let mut v = EMPTY;
-            let mut ready = || {
-                v = pi.swap(EMPTY, Acquire);
-                v != EMPTY
-            };
-            if sleep {
-                while !ready() {
-                    std::thread::park();
-                }
-            } else {
-                spin_until(ready);
+    let echo = std::thread::spawn(move || loop {
+        let mut v = EMPTY;
+        let mut ready = || {
+            v = pi.swap(EMPTY, Acquire);
+            v != EMPTY
+        };
+        if sleep {
+            while !ready() {
+                std::thread::park();
             }
-            po.store(v + 1, Release);
-            if sleep {
-                main.unpark();
-            }
+        } else {
+            spin_until(ready);
+        }
+        if v == STOP {
+            return;
+        }
+        po.store(v + 1, Release);
+        if sleep {
+            main.unpark();
         }
     });
     let echo_thread = echo.thread().clone();
-    let start = Instant::now();
-    let mut v = 0;
-    for _ in 0..r {
+    let send = |v: u64| {
         ping.store(v, Release);
         if sleep {
             echo_thread.unpark();
         }
+    };
+    let start = Instant::now();
+    let mut v = 0;
+    let mut done = 0;
+    while done < r && (done % 1024 != 0 || start.elapsed() < FLOOR_LIMIT) {
+        send(v);
         let mut ready = || {
             v = pong.swap(EMPTY, Acquire);
             v != EMPTY
@@ -179,10 +195,12 @@ fn two_thread_ping_pong(r: usize, sleep: bool) -> f64 {
         } else {
             spin_until(ready);
         }
+        done += 1;
     }
-    let ns = ns_per(start, r);
+    let ns = ns_per(start, done);
+    send(STOP);
     echo.join().expect("floor: echo thread");
-    assert_eq!(v, r as u64, "floor: final value {v}, want {r}");
+    assert_eq!(v, done as u64, "floor: final value {v}, want {done}");
     ns
 }
 
@@ -190,9 +208,8 @@ pub fn w2_spin(scale: f64) -> f64 {
     two_thread_ping_pong(scaled(1_000_000, scale), false)
 }
 
-/// 100,000 round trips at scale 1 (each costs microseconds of system calls).
 pub fn w2_futex(scale: f64) -> f64 {
-    two_thread_ping_pong(scaled(100_000, scale), true)
+    two_thread_ping_pong(scaled(1_000_000, scale), true)
 }
 
 // ------------------------------------------------------------ floor-ring (W3)
@@ -218,25 +235,41 @@ pub fn w3_ring(scale: f64) -> f64 {
     );
     let r = ring.clone();
     let start = Instant::now();
+    // The consumer stops at the value STOP (the producer's last, after the time
+    // limit or m messages).
     let consumer = std::thread::spawn(move || {
-        let mut sum = 0u64;
-        for i in 0..m {
+        let (mut sum, mut n) = (0u64, 0usize);
+        for i in 0.. {
             let slot = &r[i % CAP];
             spin_until(|| slot.seq.load(Acquire) == i + 1);
-            sum += slot.value.load(Relaxed);
+            let v = slot.value.load(Relaxed);
             slot.seq.store(i + CAP, Release);
+            if v == STOP {
+                break;
+            }
+            sum += v;
+            n += 1;
         }
-        sum
+        (sum, n)
     });
-    for i in 0..m {
+    let put = |i: usize, v: u64| {
         let slot = &ring[i % CAP];
         spin_until(|| slot.seq.load(Acquire) == i);
-        slot.value.store(i as u64, Relaxed);
+        slot.value.store(v, Relaxed);
         slot.seq.store(i + 1, Release);
+    };
+    let mut sent = 0;
+    while sent < m && (sent % 4096 != 0 || start.elapsed() < FLOOR_LIMIT) {
+        put(sent, sent as u64);
+        sent += 1;
     }
-    let sum = consumer.join().expect("floor-ring: consumer");
-    let ns = ns_per(start, m);
-    let mm = m as u64;
-    assert_eq!(sum, mm * (mm - 1) / 2, "floor-ring: wrong sum");
+    put(sent, STOP);
+    let (sum, n) = consumer.join().expect("floor-ring: consumer");
+    let ns = ns_per(start, sent);
+    let mm = sent as u64;
+    assert!(
+        n == sent && sum == mm * (mm - 1) / 2,
+        "floor-ring: wrong sum"
+    );
     ns
 }

@@ -245,12 +245,15 @@ pub fn run(o: &Options, all: &[Workload]) {
                 }
                 eprintln!();
             }
+            // Rewritten after every workload: an interrupted run keeps what it measured.
+            if let Some(path) = &o.tsv {
+                write_tsv(path, &header, o, &selected, &results).expect("write the --tsv file");
+            }
         }
         print_table(o, workers, wi, &selected, &results);
     }
     eprintln!("done in {:.0} s", started.elapsed().as_secs_f64());
     if let Some(path) = &o.tsv {
-        write_tsv(path, &header, o, &selected, &results).expect("write the --tsv file");
         eprintln!("wrote {}", path.display());
     }
     if failed > 0 {
@@ -287,6 +290,7 @@ pub fn fmt_ratio(r: f64) -> String {
 /// A figure in about four significant digits.
 pub fn fmt_num(v: f64) -> String {
     match v.abs() {
+        0.0 => "0".into(),
         a if a >= 100.0 => format!("{v:.0}"),
         a if a >= 10.0 => format!("{v:.1}"),
         _ => format!("{v:.2}"),
@@ -332,14 +336,9 @@ fn print_table(o: &Options, workers: usize, wi: usize, sel: &[&Workload], res: &
                     _ => String::new(),
                 };
                 println!(
-                    "     {:<15} {:>20}  {} of it: {} {} {} {}",
+                    "     {:<15} {:>20}  (runtime / this line: {} {} {} {})",
                     rt,
                     cell(rt),
-                    if rt.starts_with("floor") {
-                        "runtimes at"
-                    } else {
-                        "goro at"
-                    },
                     vs("goro"),
                     vs("tokio"),
                     vs("smol"),

@@ -185,7 +185,11 @@ means goro is faster.
 
 - **One command.** `benches/report.sh` builds the bench, runs the harness
   (`cargo bench --bench workloads -- --tsv benches/results/main.tsv ...`) and writes
-  this page and its charts. The harness and the rule it follows are in
+  this page and its charts: `benches/report.sh` (scale 1, 3 repetitions, 1 and 2
+  workers; `SCALE`, `REPS`, `WORKERS` change them) takes about 5 minutes per worker
+  count on a quiet 2-core machine (estimated from the figures; W10 is half of it),
+  plus the build, and several times that on a busy one; `benches/report.sh --render`
+  only re-renders. The harness and the rule it follows are in
   [benches/workloads.rs](benches/workloads.rs); Go's side is
   [benches/go](benches/go) (standard library only), run when a Go >= 1.23 is found.
 - **Fair by construction.** Each figure is taken in a fresh process; every runtime
@@ -375,7 +379,11 @@ fn floors_text() -> String {
     let mut s = String::from(
         "\n## Floors\n\nA floor is the same traffic with no runtime: it knows there are exactly two \
          parties and never parks a thread it does not have to, so no runtime is expected to reach \
-         it; the distance to it is what scheduling, waking and channel bookkeeping cost.\n\n\
+         it; the distance to it is what scheduling, waking and channel bookkeeping cost. \
+         The two-thread floors need two idle cores: on a busy machine they measure the \
+         operating system's scheduler instead (their min-max shows it) and can be slower \
+         than a runtime that keeps both goroutines on one worker. They stop after 2 s or \
+         their count of messages, whichever comes first.\n\n\
          `goro-chan@smol` is goro's channels driven by smol's executor: the channels' own cost \
          apart from goro's scheduler.\n\n| line | what it does |\n|---|---|\n",
     );
