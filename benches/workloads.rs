@@ -1,195 +1,96 @@
-//! The headline workloads of `shared/WORKLOADS.md`, for goro, tokio and smol
-//! (async-executor) side by side, plus Go's figures from `shared/anchors/go/run.sh`.
+//! The workloads of `benches/WORKLOADS.md` for goro, tokio, smol (async-executor) and
+//! Go (`benches/go/`), side by side, with physical-limit floors beside W2, W3 and W10.
 //!
 //! ```text
-//! cargo bench --bench workloads -- [--scale F] [--only W1,W3] [--no-go]
+//! cargo bench --bench workloads -- [--scale F] [--reps N] [--workers 1,2,4]
+//!     [--only W1,W3] [--runtimes goro,tokio,smol,go,floor,goro-chan@smol]
+//!     [--no-go] [--go-bin PATH] [--tsv FILE] [--timeout SECS]
+//! cargo bench --bench workloads -- --report [--results DIR] [--md FILE] [--charts DIR]
 //! ```
 //!
-//! stdout has one `<ID> <value> <unit>` line per workload for goro (the WORKLOADS
-//! format); stderr has the comparison table: every runtime's figure and goro's ratio
-//! to each (ratio < 1: goro is faster). All three Rust runtimes use the system
-//! allocator and `workers()` threads (GOMAXPROCS, else all cores).
+//! # The rule: every runtime is measured the same way
+//!
+//! 1. **Fresh process.** Every figure is taken in a process of its own, started for
+//!    that one measurement (this binary with `--child ID RUNTIME`; Go's binary with
+//!    `--only ID`), so no runtime inherits another's threads, heap or page cache
+//!    state, and the order of workloads cannot matter (Go never frees a goroutine's
+//!    `g`; a Rust allocator keeps freed pages).
+//! 2. **Same workers.** The parent sets `GOMAXPROCS=W` for the child: goro's workers,
+//!    tokio's `worker_threads`, smol's executor threads (the calling thread plus
+//!    W - 1) and Go's Ps are all W.
+//! 3. **The timed loop runs on a worker.** goro: inside `goro::run` (main is a
+//!    goroutine on worker 0); tokio: `rt.block_on(async { tokio::spawn(main).await })`
+//!    (`tokio_main`), never polled by `block_on`'s own thread, which is not a worker;
+//!    smol: `main` spawned on the executor, every thread in `ex.run` (`smol_main`);
+//!    Go: in `main`, a goroutine.
+//! 4. **Same work.** Same message counts, capacities, payloads and checks as
+//!    `benches/WORKLOADS.md` says. Where a peer lacks a Go primitive, its users'
+//!    usual substitute, named in the workload's file (no rendezvous channel in tokio
+//!    or async-channel: capacity 1; no mpmc in tokio: a shared `Mutex<Receiver>`;
+//!    no WaitGroup: an atomic count-down). Every socket sets `TCP_NODELAY`.
+//! 5. **Same build.** The three Rust runtimes are in this one binary, so one profile
+//!    (`[profile.bench]` in Cargo.toml, printed in the header), and one allocator
+//!    (the system's). Go is built with `go build -trimpath`, `CGO_ENABLED=0`, and
+//!    uses its own allocator and GC: that is part of Go's figure.
+//! 6. **Interleaved.** For each worker count and workload, repetition r runs goro,
+//!    tokio, smol, Go, then the floors, before repetition r + 1: a noisy period of
+//!    the machine hits every runtime alike. Each figure is the median of the
+//!    repetitions, with min-max.
+//!
+//! stdout has a table per worker count (medians, min-max, goro's ratio to each peer:
+//! < 1 means goro is faster); stderr has progress. `--tsv FILE` writes every
+//! repetition's figure, the input of `--report` (BENCHMARKS.md and its charts).
 
 #[path = "workloads/chan.rs"]
 mod chan;
 #[path = "workloads/common.rs"]
 mod common;
+#[path = "workloads/floor.rs"]
+mod floor;
+#[path = "workloads/harness.rs"]
+mod harness;
 #[path = "workloads/net.rs"]
 mod net;
+#[path = "workloads/report.rs"]
+mod report;
 #[path = "workloads/spawn.rs"]
 mod spawn;
+#[path = "workloads/svg.rs"]
+mod svg;
 #[path = "workloads/sync.rs"]
 mod sync;
 #[path = "workloads/time.rs"]
 mod time;
 
-use std::collections::BTreeMap;
-use std::process::Command;
+use common::Workload;
 
-fn main() {
-    let mut scale = 1.0f64;
-    let mut only: Option<Vec<String>> = None;
-    let mut go = true;
-    let mut child: Option<(String, String)> = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--scale" => scale = args.next().and_then(|v| v.parse().ok()).expect("--scale F"),
-            "--only" => {
-                only = Some(
-                    args.next()
-                        .expect("--only W1,W2")
-                        .split(',')
-                        .map(|s| s.trim().to_uppercase())
-                        .collect(),
-                )
-            }
-            "--no-go" => go = false,
-            "--child" => {
-                let id = args.next().expect("--child ID RUNTIME");
-                child = Some((id, args.next().expect("--child ID RUNTIME")));
-            }
-            "--bench" => {}
-            other => {
-                eprintln!("workloads: unknown argument {other:?}");
-                std::process::exit(2);
-            }
-        }
-    }
+fn all_workloads() -> Vec<Workload> {
     let mut all = Vec::new();
     all.extend(spawn::workloads());
     all.extend(chan::workloads());
     all.extend(sync::workloads());
     all.extend(time::workloads());
     all.extend(net::workloads());
-    // W7 first, as Go's anchor runs it (and it runs in fresh processes anyway).
-    all.sort_by_key(|w| match w.id {
-        "W7" => 0,
-        id => id[1..].parse::<u32>().unwrap_or(0),
-    });
-    if let Some((id, rt)) = child {
+    all.sort_by_key(|w| w.id[1..].parse::<u32>().unwrap_or(0));
+    all
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--report") {
+        report::main(&args);
+        return;
+    }
+    let opts = harness::Options::parse(&args);
+    let all = all_workloads();
+    if let Some((id, rt)) = &opts.child {
         let w = all
             .iter()
             .find(|w| w.id == id)
             .expect("--child: no such workload");
-        let f = match rt.as_str() {
-            "goro" => w.goro,
-            "tokio" => w.tokio,
-            "smol" => w.smol,
-            _ => panic!("--child: runtime is goro, tokio or smol"),
-        };
-        println!("{}", f(scale));
+        let f = harness::bench_of(w, rt).expect("--child: no such runtime for this workload");
+        println!("{}", f(opts.scale));
         return;
     }
-    let selected: Vec<_> = all
-        .into_iter()
-        .filter(|w| only.as_ref().is_none_or(|o| o.iter().any(|x| x == w.id)))
-        .collect();
-    let ids: Vec<&str> = selected.iter().map(|w| w.id).collect();
-
-    let go_figures = if go {
-        go_anchor(scale, &ids)
-    } else {
-        BTreeMap::new()
-    };
-    eprintln!(
-        "workers={} scale={scale}\n{:<4} {:>12} {:>12} {:>12} {:>12}  {:>9} {:>9} {:>9}  unit",
-        common::workers(),
-        "id",
-        "goro",
-        "tokio",
-        "smol",
-        "go",
-        "vs tokio",
-        "vs smol",
-        "vs go"
-    );
-    for w in &selected {
-        let (g, t, s) = if ISOLATED.contains(&w.id) {
-            (
-                in_child(w.id, "goro", scale),
-                in_child(w.id, "tokio", scale),
-                in_child(w.id, "smol", scale),
-            )
-        } else {
-            ((w.goro)(scale), (w.tokio)(scale), (w.smol)(scale))
-        };
-        let gf = go_figures.get(w.id).copied();
-        println!("{} {:.1} {}", w.id, g, w.unit);
-        let ratio = |x: f64| format!("{:.2}x", g / x);
-        eprintln!(
-            "{:<4} {:>12.1} {:>12.1} {:>12.1} {:>12}  {:>9} {:>9} {:>9}  {}",
-            w.id,
-            g,
-            t,
-            s,
-            gf.map_or("-".into(), |v| format!("{v:.1}")),
-            ratio(t),
-            ratio(s),
-            gf.map_or("-".into(), ratio),
-            w.unit
-        );
-        if w.id == "W10" {
-            let floor = net::kernel_floor(scale);
-            eprintln!(
-                "W10  {floor:>12.1}  kernel floor: the same traffic with no runtime (blocking \
-                 sockets in lockstep); goro / floor = {:.2}x",
-                g / floor
-            );
-        }
-    }
-}
-
-/// Workloads measured in a fresh process per runtime: W7 reads resident memory,
-/// which memory freed by an earlier workload or runtime would hide.
-const ISOLATED: &[&str] = &["W7"];
-
-/// Runs one runtime's implementation of workload `id` in a child process.
-fn in_child(id: &str, rt: &str, scale: f64) -> f64 {
-    let out = Command::new(std::env::current_exe().expect("current exe"))
-        .args(["--child", id, rt, "--scale", &scale.to_string()])
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .expect("spawn the bench in a child process");
-    assert!(
-        out.status.success(),
-        "{id} {rt} failed in its child process"
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("child printed a figure")
-}
-
-/// Runs Go's anchors for `ids` and parses their `<ID> <value> <unit>` lines; an empty
-/// map (with a note) when Go cannot be built or run here.
-fn go_anchor(scale: f64, ids: &[&str]) -> BTreeMap<String, f64> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/anchors/go/run.sh");
-    if !std::path::Path::new(script).exists() {
-        eprintln!("note: {script} not found; no Go figures");
-        return BTreeMap::new();
-    }
-    let out = Command::new("bash")
-        .arg(script)
-        .args(["--scale", &scale.to_string(), "--only", &ids.join(",")])
-        .env("GOMAXPROCS", common::workers().to_string())
-        .stderr(std::process::Stdio::null())
-        .output();
-    match out {
-        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout)
-            .lines()
-            .filter_map(|l| {
-                let mut it = l.split_whitespace();
-                Some((it.next()?.to_string(), it.next()?.parse().ok()?))
-            })
-            .collect(),
-        Ok(o) => {
-            eprintln!("note: Go anchors failed ({}); no Go figures", o.status);
-            BTreeMap::new()
-        }
-        Err(e) => {
-            eprintln!("note: cannot run Go anchors ({e}); no Go figures");
-            BTreeMap::new()
-        }
-    }
+    harness::run(&opts, &all);
 }

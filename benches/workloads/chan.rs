@@ -11,7 +11,7 @@
 //! `Receiver` behind an `Arc<tokio::sync::Mutex<_>>`. The W7 gate for tokio is a
 //! `watch` channel (its `Receiver` is cloneable, and dropping the sender wakes
 //! every `changed()`).
-use super::common::{rss_bytes, scaled, smol_run, tokio_rt, Workload};
+use super::common::{rss_bytes, scaled, smol_main, tokio_main, Workload};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -69,13 +69,13 @@ impl Spawner for SmolSpawn {
     }
 }
 
-/// Runs a goro-channel workload on smol's executor and notes its figure.
-fn goro_chan_on_smol<Fut>(id: &str, unit: &str, scale: f64, body: fn(SmolSpawn, f64) -> Fut)
+/// goro's channels on smol's executor (the `goro-chan@smol` runtime): a figure of
+/// the channels themselves, apart from goro's scheduler.
+fn on_smol<Fut>(scale: f64, body: fn(SmolSpawn, f64) -> Fut) -> f64
 where
     Fut: Future<Output = f64> + Send + 'static,
 {
-    let v = smol_run(|ex| futures_lite::future::block_on(ex.run(body(SmolSpawn(ex), scale))));
-    eprintln!("{id} goro channels on smol's executor: {v:.1} {unit}");
+    smol_main(move |ex| body(SmolSpawn(ex), scale))
 }
 
 pub fn workloads() -> Vec<Workload> {
@@ -86,6 +86,12 @@ pub fn workloads() -> Vec<Workload> {
             goro: w2_goro,
             tokio: w2_tokio,
             smol: w2_smol,
+            extra: vec![
+                ("goro-chan@smol", w2_goro_on_smol),
+                ("floor-poll", super::floor::w2_poll),
+                ("floor-spin", super::floor::w2_spin),
+                ("floor-futex", super::floor::w2_futex),
+            ],
         },
         Workload {
             id: "W3",
@@ -93,6 +99,10 @@ pub fn workloads() -> Vec<Workload> {
             goro: w3_goro,
             tokio: w3_tokio,
             smol: w3_smol,
+            extra: vec![
+                ("goro-chan@smol", w3_goro_on_smol),
+                ("floor-ring", super::floor::w3_ring),
+            ],
         },
         Workload {
             id: "W4",
@@ -100,6 +110,7 @@ pub fn workloads() -> Vec<Workload> {
             goro: w4_goro,
             tokio: w4_tokio,
             smol: w4_smol,
+            extra: vec![("goro-chan@smol", w4_goro_on_smol)],
         },
         Workload {
             id: "W7",
@@ -107,6 +118,7 @@ pub fn workloads() -> Vec<Workload> {
             goro: w7_goro,
             tokio: w7_tokio,
             smol: w7_smol,
+            extra: vec![],
         },
         Workload {
             id: "W9",
@@ -114,6 +126,7 @@ pub fn workloads() -> Vec<Workload> {
             goro: w9_goro,
             tokio: w9_tokio,
             smol: w9_smol,
+            extra: vec![("goro-chan@smol", w9_goro_on_smol)],
         },
     ]
 }
@@ -128,8 +141,11 @@ fn w2_check(v: u64, r: usize) {
     assert_eq!(v, r as u64, "W2: final value {v}, want {r}");
 }
 
+fn w2_goro_on_smol(scale: f64) -> f64 {
+    on_smol(scale, w2_goro_body)
+}
+
 fn w2_goro(scale: f64) -> f64 {
-    goro_chan_on_smol("W2", "ns/roundtrip", scale, w2_goro_body);
     goro::run(w2_goro_body(GoroSpawn, scale))
 }
 
@@ -157,7 +173,7 @@ async fn w2_goro_body<S: Spawner>(sp: S, scale: f64) -> f64 {
 
 fn w2_tokio(scale: f64) -> f64 {
     let r = scaled(1_000_000, scale);
-    tokio_rt().block_on(async move {
+    tokio_main(async move {
         let (ping_tx, mut ping_rx) = tokio::sync::mpsc::channel::<u64>(1);
         let (pong_tx, mut pong_rx) = tokio::sync::mpsc::channel::<u64>(1);
         let echo = tokio::spawn(async move {
@@ -181,27 +197,25 @@ fn w2_tokio(scale: f64) -> f64 {
 
 fn w2_smol(scale: f64) -> f64 {
     let r = scaled(1_000_000, scale);
-    smol_run(|ex| {
-        futures_lite::future::block_on(ex.run(async move {
-            let (ping_tx, ping_rx) = async_channel::bounded::<u64>(1);
-            let (pong_tx, pong_rx) = async_channel::bounded::<u64>(1);
-            let echo = ex.spawn(async move {
-                while let Ok(v) = ping_rx.recv().await {
-                    pong_tx.send(v + 1).await.unwrap();
-                }
-            });
-            let start = Instant::now();
-            let mut v = 0;
-            for _ in 0..r {
-                ping_tx.send(v).await.unwrap();
-                v = pong_rx.recv().await.unwrap();
+    smol_main(move |ex| async move {
+        let (ping_tx, ping_rx) = async_channel::bounded::<u64>(1);
+        let (pong_tx, pong_rx) = async_channel::bounded::<u64>(1);
+        let echo = ex.spawn(async move {
+            while let Ok(v) = ping_rx.recv().await {
+                pong_tx.send(v + 1).await.unwrap();
             }
-            let el = start.elapsed();
-            drop(ping_tx);
-            echo.await;
-            w2_check(v, r);
-            ns_per(el, r)
-        }))
+        });
+        let start = Instant::now();
+        let mut v = 0;
+        for _ in 0..r {
+            ping_tx.send(v).await.unwrap();
+            v = pong_rx.recv().await.unwrap();
+        }
+        let el = start.elapsed();
+        drop(ping_tx);
+        echo.await;
+        w2_check(v, r);
+        ns_per(el, r)
     })
 }
 
@@ -220,8 +234,11 @@ fn w3_check(total: u64, m: usize) {
     assert_eq!(total, m * (m - 1) / 2, "W3: wrong sum");
 }
 
+fn w3_goro_on_smol(scale: f64) -> f64 {
+    on_smol(scale, w3_goro_body)
+}
+
 fn w3_goro(scale: f64) -> f64 {
-    goro_chan_on_smol("W3", "ns/msg", scale, w3_goro_body);
     goro::run(w3_goro_body(GoroSpawn, scale))
 }
 
@@ -267,7 +284,7 @@ async fn w3_goro_body<S: Spawner>(sp: S, scale: f64) -> f64 {
 
 fn w3_tokio(scale: f64) -> f64 {
     let (per, m) = w3_sizes(scale);
-    tokio_rt().block_on(async move {
+    tokio_main(async move {
         let (tx, rx) = tokio::sync::mpsc::channel::<u64>(1024);
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
         let start = Instant::now();
@@ -313,45 +330,43 @@ fn w3_tokio(scale: f64) -> f64 {
 
 fn w3_smol(scale: f64) -> f64 {
     let (per, m) = w3_sizes(scale);
-    smol_run(|ex| {
-        futures_lite::future::block_on(ex.run(async move {
-            let (tx, rx) = async_channel::bounded::<u64>(1024);
-            let start = Instant::now();
-            let producers: Vec<_> = (0..W3_P)
-                .map(|p| {
-                    let tx = tx.clone();
-                    ex.spawn(async move {
-                        let base = (p * per) as u64;
-                        for i in 0..per as u64 {
-                            tx.send(base + i).await.unwrap();
-                        }
-                    })
+    smol_main(move |ex| async move {
+        let (tx, rx) = async_channel::bounded::<u64>(1024);
+        let start = Instant::now();
+        let producers: Vec<_> = (0..W3_P)
+            .map(|p| {
+                let tx = tx.clone();
+                ex.spawn(async move {
+                    let base = (p * per) as u64;
+                    for i in 0..per as u64 {
+                        tx.send(base + i).await.unwrap();
+                    }
                 })
-                .collect();
-            drop(tx);
-            let consumers: Vec<_> = (0..W3_C)
-                .map(|_| {
-                    let rx = rx.clone();
-                    ex.spawn(async move {
-                        let mut sum = 0u64;
-                        while let Ok(v) = rx.recv().await {
-                            sum += v;
-                        }
-                        sum
-                    })
+            })
+            .collect();
+        drop(tx);
+        let consumers: Vec<_> = (0..W3_C)
+            .map(|_| {
+                let rx = rx.clone();
+                ex.spawn(async move {
+                    let mut sum = 0u64;
+                    while let Ok(v) = rx.recv().await {
+                        sum += v;
+                    }
+                    sum
                 })
-                .collect();
-            for p in producers {
-                p.await;
-            }
-            let mut total = 0;
-            for c in consumers {
-                total += c.await;
-            }
-            let el = start.elapsed();
-            w3_check(total, m);
-            ns_per(el, m)
-        }))
+            })
+            .collect();
+        for p in producers {
+            p.await;
+        }
+        let mut total = 0;
+        for c in consumers {
+            total += c.await;
+        }
+        let el = start.elapsed();
+        w3_check(total, m);
+        ns_per(el, m)
     })
 }
 
@@ -370,8 +385,11 @@ fn w4_check(sum: u64, count: usize, m: usize) {
     );
 }
 
+fn w4_goro_on_smol(scale: f64) -> f64 {
+    on_smol(scale, w4_goro_body)
+}
+
 fn w4_goro(scale: f64) -> f64 {
-    goro_chan_on_smol("W4", "ns/msg", scale, w4_goro_body);
     goro::run(w4_goro_body(GoroSpawn, scale))
 }
 
@@ -421,7 +439,7 @@ async fn w4_goro_body<S: Spawner>(sp: S, scale: f64) -> f64 {
 
 fn w4_tokio(scale: f64) -> f64 {
     let (per, m) = w4_sizes(scale);
-    tokio_rt().block_on(async move {
+    tokio_main(async move {
         let mut txs = vec![];
         let mut rxs = vec![];
         for _ in 0..4 {
@@ -465,52 +483,50 @@ fn w4_tokio(scale: f64) -> f64 {
 fn w4_smol(scale: f64) -> f64 {
     use futures_lite::StreamExt;
     let (per, m) = w4_sizes(scale);
-    smol_run(|ex| {
-        futures_lite::future::block_on(ex.run(async move {
-            let mut rxs = vec![];
-            let start = Instant::now();
-            for p in 0..4 {
-                let (tx, rx) = async_channel::bounded::<u64>(16);
-                rxs.push(rx);
-                ex.spawn(async move {
-                    let base = (p * per) as u64;
-                    for i in 0..per as u64 {
-                        tx.send(base + i).await.unwrap();
-                    }
-                })
-                .detach();
-            }
-            // smol has no select statement; its users merge the receivers
-            // (streams) with `race`, which prefers neither side at random. `race`
-            // never ends (it does not report both sides ended), so take exactly m
-            // values and then check that every channel is closed and drained.
-            let [a, b, c, d]: [_; 4] = rxs.clone().try_into().unwrap();
-            let merged = futures_lite::stream::race(
-                futures_lite::stream::race(a, b),
-                futures_lite::stream::race(c, d),
-            );
-            let mut merged = std::pin::pin!(merged.take(m));
-            let (mut sum, mut count) = (0u64, 0usize);
-            while let Some(v) = merged.next().await {
-                sum += v;
-                count += 1;
-            }
-            for rx in &rxs {
-                while !rx.is_closed() {
-                    futures_lite::future::yield_now().await;
+    smol_main(move |ex| async move {
+        let mut rxs = vec![];
+        let start = Instant::now();
+        for p in 0..4 {
+            let (tx, rx) = async_channel::bounded::<u64>(16);
+            rxs.push(rx);
+            ex.spawn(async move {
+                let base = (p * per) as u64;
+                for i in 0..per as u64 {
+                    tx.send(base + i).await.unwrap();
                 }
-                assert!(rx.is_empty());
+            })
+            .detach();
+        }
+        // smol has no select statement; its users merge the receivers
+        // (streams) with `race`, which prefers neither side at random. `race`
+        // never ends (it does not report both sides ended), so take exactly m
+        // values and then check that every channel is closed and drained.
+        let [a, b, c, d]: [_; 4] = rxs.clone().try_into().unwrap();
+        let merged = futures_lite::stream::race(
+            futures_lite::stream::race(a, b),
+            futures_lite::stream::race(c, d),
+        );
+        let mut merged = std::pin::pin!(merged.take(m));
+        let (mut sum, mut count) = (0u64, 0usize);
+        while let Some(v) = merged.next().await {
+            sum += v;
+            count += 1;
+        }
+        for rx in &rxs {
+            while !rx.is_closed() {
+                futures_lite::future::yield_now().await;
             }
-            let el = start.elapsed();
-            w4_check(sum, count, m);
-            ns_per(el, m)
-        }))
+            assert!(rx.is_empty());
+        }
+        let el = start.elapsed();
+        w4_check(sum, count, m);
+        ns_per(el, m)
     })
 }
 
 // ---------------------------------------------------------------- W7 parked
 
-/// Reads RSS the way Go's anchor does: after a short settle.
+/// Reads RSS the way Go's version does: after a short settle.
 fn settled_rss() -> usize {
     std::thread::sleep(Duration::from_millis(100));
     rss_bytes()
@@ -566,7 +582,7 @@ async fn w7_goro_body<S: Spawner>(sp: S, scale: f64) -> f64 {
 
 fn w7_tokio(scale: f64) -> f64 {
     let n = scaled(1_000_000, scale);
-    tokio_rt().block_on(async move {
+    tokio_main(async move {
         let (gate_tx, gate_rx) = tokio::sync::watch::channel(());
         let started = Arc::new(AtomicUsize::new(0));
         let woke = Arc::new(AtomicUsize::new(0));
@@ -600,39 +616,37 @@ fn w7_tokio(scale: f64) -> f64 {
 
 fn w7_smol(scale: f64) -> f64 {
     let n = scaled(1_000_000, scale);
-    smol_run(|ex| {
-        futures_lite::future::block_on(ex.run(async move {
-            let (gate_tx, gate_rx) = async_channel::bounded::<()>(1);
-            let started = Arc::new(AtomicUsize::new(0));
-            let woke = Arc::new(AtomicUsize::new(0));
-            let (all_started_tx, all_started_rx) = async_channel::bounded::<()>(1);
-            let (all_woke_tx, all_woke_rx) = async_channel::bounded::<()>(1);
-            let before = settled_rss();
-            for _ in 0..n {
-                let gate = gate_rx.clone();
-                let (started, woke) = (started.clone(), woke.clone());
-                let (st, wt) = (all_started_tx.clone(), all_woke_tx.clone());
-                ex.spawn(async move {
-                    if started.fetch_add(1, Ordering::AcqRel) + 1 == n {
-                        st.try_send(()).unwrap();
-                    }
-                    drop(st);
-                    assert!(gate.recv().await.is_err());
-                    if woke.fetch_add(1, Ordering::AcqRel) + 1 == n {
-                        wt.try_send(()).unwrap();
-                    }
-                })
-                .detach();
-            }
-            all_started_rx.recv().await.unwrap();
-            let after = settled_rss();
-            let start = Instant::now();
-            drop(gate_tx);
-            all_woke_rx.recv().await.unwrap();
-            let wake = start.elapsed();
-            assert_eq!(woke.load(Ordering::Acquire), n, "W7: not all woke");
-            w7_report("smol", n, before, after, wake)
-        }))
+    smol_main(move |ex| async move {
+        let (gate_tx, gate_rx) = async_channel::bounded::<()>(1);
+        let started = Arc::new(AtomicUsize::new(0));
+        let woke = Arc::new(AtomicUsize::new(0));
+        let (all_started_tx, all_started_rx) = async_channel::bounded::<()>(1);
+        let (all_woke_tx, all_woke_rx) = async_channel::bounded::<()>(1);
+        let before = settled_rss();
+        for _ in 0..n {
+            let gate = gate_rx.clone();
+            let (started, woke) = (started.clone(), woke.clone());
+            let (st, wt) = (all_started_tx.clone(), all_woke_tx.clone());
+            ex.spawn(async move {
+                if started.fetch_add(1, Ordering::AcqRel) + 1 == n {
+                    st.try_send(()).unwrap();
+                }
+                drop(st);
+                assert!(gate.recv().await.is_err());
+                if woke.fetch_add(1, Ordering::AcqRel) + 1 == n {
+                    wt.try_send(()).unwrap();
+                }
+            })
+            .detach();
+        }
+        all_started_rx.recv().await.unwrap();
+        let after = settled_rss();
+        let start = Instant::now();
+        drop(gate_tx);
+        all_woke_rx.recv().await.unwrap();
+        let wake = start.elapsed();
+        assert_eq!(woke.load(Ordering::Acquire), n, "W7: not all woke");
+        w7_report("smol", n, before, after, wake)
     })
 }
 
@@ -642,8 +656,11 @@ fn w9_check(got: u64, n: usize) {
     assert_eq!(got, n as u64 + 1, "W9: got {got}, want {}", n + 1);
 }
 
+fn w9_goro_on_smol(scale: f64) -> f64 {
+    on_smol(scale, w9_goro_body)
+}
+
 fn w9_goro(scale: f64) -> f64 {
-    goro_chan_on_smol("W9", "ms", scale, w9_goro_body);
     goro::run(w9_goro_body(GoroSpawn, scale))
 }
 
@@ -669,7 +686,7 @@ async fn w9_goro_body<S: Spawner>(sp: S, scale: f64) -> f64 {
 
 fn w9_tokio(scale: f64) -> f64 {
     let n = scaled(100_000, scale);
-    tokio_rt().block_on(async move {
+    tokio_main(async move {
         let start = Instant::now();
         let (leftmost_tx, mut leftmost_rx) = tokio::sync::mpsc::channel::<u64>(1);
         let mut left = leftmost_tx;
@@ -691,25 +708,23 @@ fn w9_tokio(scale: f64) -> f64 {
 
 fn w9_smol(scale: f64) -> f64 {
     let n = scaled(100_000, scale);
-    smol_run(|ex| {
-        futures_lite::future::block_on(ex.run(async move {
-            let start = Instant::now();
-            let (leftmost_tx, leftmost_rx) = async_channel::bounded::<u64>(1);
-            let mut left = leftmost_tx;
-            for _ in 0..n {
-                let (right_tx, right_rx) = async_channel::bounded::<u64>(1);
-                ex.spawn(async move {
-                    let x = right_rx.recv().await.unwrap();
-                    left.send(x + 1).await.unwrap();
-                })
-                .detach();
-                left = right_tx;
-            }
-            left.send(1).await.unwrap();
-            let got = leftmost_rx.recv().await.unwrap();
-            let el = start.elapsed();
-            w9_check(got, n);
-            el.as_secs_f64() * 1e3
-        }))
+    smol_main(move |ex| async move {
+        let start = Instant::now();
+        let (leftmost_tx, leftmost_rx) = async_channel::bounded::<u64>(1);
+        let mut left = leftmost_tx;
+        for _ in 0..n {
+            let (right_tx, right_rx) = async_channel::bounded::<u64>(1);
+            ex.spawn(async move {
+                let x = right_rx.recv().await.unwrap();
+                left.send(x + 1).await.unwrap();
+            })
+            .detach();
+            left = right_tx;
+        }
+        left.send(1).await.unwrap();
+        let got = leftmost_rx.recv().await.unwrap();
+        let el = start.elapsed();
+        w9_check(got, n);
+        el.as_secs_f64() * 1e3
     })
 }

@@ -5,7 +5,7 @@
 /// (in the workload's unit). It must check its own result and panic when it is wrong.
 pub type Bench = fn(f64) -> f64;
 
-/// A headline workload of `shared/WORKLOADS.md`, for each runtime compared.
+/// A headline workload of `benches/WORKLOADS.md`, for each runtime compared.
 pub struct Workload {
     pub id: &'static str,
     pub unit: &'static str,
@@ -13,6 +13,9 @@ pub struct Workload {
     pub goro: Bench,
     pub tokio: Bench,
     pub smol: Bench,
+    /// Further lines under the same workload: `goro-chan@smol` (goro's channels on
+    /// smol's executor) and the physical-limit floors (`floor-*`, see `floor.rs`).
+    pub extra: Vec<(&'static str, Bench)>,
 }
 
 /// `n * scale`, at least 1.
@@ -29,7 +32,7 @@ pub fn workers() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// A multi-threaded tokio runtime with `workers()` threads.
+/// A multi-threaded tokio runtime with `workers()` worker threads.
 pub fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers())
@@ -38,15 +41,36 @@ pub fn tokio_rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Runs `f` on an async-executor with `workers()` threads, smol's usual set-up:
-/// `workers() - 1` helper threads plus the calling thread, each in
-/// `async_io::block_on` (what `smol::block_on` is), so an idle thread waits in the
-/// reactor itself. Callers run their main future with `async_io::block_on` too.
-pub fn smol_run<T>(f: impl FnOnce(&'static async_executor::Executor<'static>) -> T) -> T {
-    use std::sync::atomic::{AtomicBool, Ordering};
+/// Runs `fut` as tokio's "main": spawned onto a worker of a fresh `tokio_rt()`, the
+/// calling thread only waiting for its handle. (`rt.block_on(fut)` would poll `fut`
+/// on the calling thread, which is not a worker: every hand-off between it and a
+/// spawned task would cross threads through the kernel.)
+pub fn tokio_main<F>(fut: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let rt = tokio_rt();
+    let out = rt.block_on(async move { tokio::spawn(fut).await.unwrap() });
+    // Dropping the runtime waits for its workers; leftover tasks are dropped there.
+    drop(rt);
+    out
+}
+
+/// Runs the future `main(ex)` as smol's "main" on an async-executor with `workers()`
+/// threads, smol's usual set-up: `workers() - 1` helper threads plus the calling
+/// thread, each in `async_io::block_on(ex.run(..))` (what `smol::block_on` is), so an
+/// idle thread waits in the reactor itself. `main` is spawned as a task of the
+/// executor, like tokio's and goro's main, so any executor thread may run it.
+pub fn smol_main<F, Fut>(main: F) -> Fut::Output
+where
+    F: FnOnce(&'static async_executor::Executor<'static>) -> Fut,
+    Fut: std::future::Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    // Leaked: a fresh process runs one workload (see the rule in workloads.rs).
     let ex: &'static async_executor::Executor<'static> =
         Box::leak(Box::new(async_executor::Executor::new()));
-    let stop: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
     let (tx, rx) = async_channel::bounded::<()>(1);
     let threads: Vec<_> = (1..workers())
         .map(|_| {
@@ -54,8 +78,8 @@ pub fn smol_run<T>(f: impl FnOnce(&'static async_executor::Executor<'static>) ->
             std::thread::spawn(move || async_io::block_on(ex.run(async { rx.recv().await.ok() })))
         })
         .collect();
-    let out = f(ex);
-    stop.store(true, Ordering::Relaxed);
+    let task = ex.spawn(main(ex));
+    let out = async_io::block_on(ex.run(task));
     drop(tx);
     for t in threads {
         t.join().unwrap();

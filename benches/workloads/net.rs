@@ -1,14 +1,15 @@
-//! W10 tcp-echo (`shared/WORKLOADS.md`): an echo server on 127.0.0.1 (port 0), one
+//! W10 tcp-echo (`benches/WORKLOADS.md`): an echo server on 127.0.0.1 (port 0), one
 //! goroutine (task) per connection; C = 100 clients in the same process each connect
 //! and do R = 10,000 round trips of a 64-byte message (write it, read 64 bytes back,
 //! check them). Figure: wall / (C * R) in ns per round trip, from before the first
 //! connect until every client is done. `--scale` scales R only (C stays 100, as in
-//! Go's anchor). Every loop is bounded by C and R; a watchdog exits the process when a
+//! Go's version). Every loop is bounded by C and R; a watchdog exits the process when a
 //! run takes longer than max(1 min, 100 us per round trip).
 //!
 //! The three Rust versions are the same program: the server echoes with a plain
 //! read / write_all loop (Go's `io.Copy` on a TCP connection makes the same three
-//! syscalls per message), clients set `TCP_NODELAY` (Go's default; goro's too).
+//! syscalls per message), every socket, client and server side, has `TCP_NODELAY` set explicitly
+//! (Go's default and goro's; tokio's and smol's need it set).
 use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -25,11 +26,12 @@ pub fn workloads() -> Vec<Workload> {
         goro: goro_echo,
         tokio: tokio_echo,
         smol: smol_echo,
+        extra: vec![("floor-kernel", kernel_floor)],
     }]
 }
 
 /// Round `k` of client `i`: both numbers in the first 8 bytes, then a pattern of both
-/// (as Go's anchor), so a mixed-up, stale or reordered echo fails the check.
+/// (as Go's version), so a mixed-up, stale or reordered echo fails the check.
 fn message(msg: &mut [u8; SIZE], i: usize, k: usize) {
     msg[0..4].copy_from_slice(&(i as u32).to_le_bytes());
     msg[4..8].copy_from_slice(&(k as u32).to_le_bytes());
@@ -88,6 +90,7 @@ fn goro_echo(scale: f64) -> f64 {
             let mut conns = Vec::with_capacity(C);
             for _ in 0..C {
                 let (mut conn, _) = listener.accept().await.expect("W10: accept");
+                conn.set_nodelay(true).unwrap(); // goro's default; set as the peers do
                 conns.push(goro::go(async move {
                     let mut buf = [0u8; 4096];
                     let mut echoed = 0u64;
@@ -109,6 +112,7 @@ fn goro_echo(scale: f64) -> f64 {
         });
         let client = |addr: SocketAddr, i: usize| async move {
             let mut conn = TcpStream::connect(addr).await.expect("W10: connect");
+            conn.set_nodelay(true).unwrap(); // goro's default; set as the peers do
             let mut msg = [0u8; SIZE];
             let mut reply = [0u8; SIZE];
             for k in 0..rounds {
@@ -139,8 +143,7 @@ fn tokio_echo(scale: f64) -> f64 {
 
     let rounds = scaled(10_000, scale);
     let _watchdog = Watchdog::new("tokio", rounds);
-    let rt = super::common::tokio_rt();
-    rt.block_on(async move {
+    super::common::tokio_main(async move {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("W10: bind");
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
@@ -201,59 +204,57 @@ fn smol_echo(scale: f64) -> f64 {
 
     let rounds = scaled(10_000, scale);
     let _watchdog = Watchdog::new("smol", rounds);
-    super::common::smol_run(|ex| {
-        async_io::block_on(ex.run(async move {
-            let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).expect("W10: bind");
-            let addr = listener.get_ref().local_addr().unwrap();
-            let server = ex.spawn(async move {
-                let mut conns = Vec::with_capacity(C);
-                for _ in 0..C {
-                    let (mut conn, _) = listener.accept().await.expect("W10: accept");
-                    conn.get_ref().set_nodelay(true).unwrap();
-                    conns.push(ex.spawn(async move {
-                        let mut buf = [0u8; 4096];
-                        let mut echoed = 0u64;
-                        loop {
-                            let n = conn.read(&mut buf).await.expect("W10: echo read");
-                            if n == 0 {
-                                return echoed;
-                            }
-                            conn.write_all(&buf[..n]).await.expect("W10: echo write");
-                            echoed += n as u64;
-                        }
-                    }));
-                }
-                let mut echoed = 0;
-                for c in conns {
-                    echoed += c.await;
-                }
-                echoed
-            });
-            let client = |addr: SocketAddr, i: usize| async move {
-                let mut conn = Async::<TcpStream>::connect(addr)
-                    .await
-                    .expect("W10: connect");
+    super::common::smol_main(move |ex| async move {
+        let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).expect("W10: bind");
+        let addr = listener.get_ref().local_addr().unwrap();
+        let server = ex.spawn(async move {
+            let mut conns = Vec::with_capacity(C);
+            for _ in 0..C {
+                let (mut conn, _) = listener.accept().await.expect("W10: accept");
                 conn.get_ref().set_nodelay(true).unwrap();
-                let mut msg = [0u8; SIZE];
-                let mut reply = [0u8; SIZE];
-                for k in 0..rounds {
-                    message(&mut msg, i, k);
-                    conn.write_all(&msg).await.expect("W10: client write");
-                    conn.read_exact(&mut reply).await.expect("W10: client read");
-                    assert_eq!(reply, msg, "W10: client {i} round {k}");
-                }
-                (rounds * SIZE) as u64
-            };
-            let start = Instant::now();
-            let clients: Vec<_> = (0..C).map(|i| ex.spawn(client(addr, i))).collect();
-            let mut checked = 0;
-            for c in clients {
-                checked += c.await;
+                conns.push(ex.spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let mut echoed = 0u64;
+                    loop {
+                        let n = conn.read(&mut buf).await.expect("W10: echo read");
+                        if n == 0 {
+                            return echoed;
+                        }
+                        conn.write_all(&buf[..n]).await.expect("W10: echo write");
+                        echoed += n as u64;
+                    }
+                }));
             }
-            let elapsed = start.elapsed();
-            let echoed = server.await;
-            check_and_report("smol", rounds, checked, echoed, elapsed)
-        }))
+            let mut echoed = 0;
+            for c in conns {
+                echoed += c.await;
+            }
+            echoed
+        });
+        let client = |addr: SocketAddr, i: usize| async move {
+            let mut conn = Async::<TcpStream>::connect(addr)
+                .await
+                .expect("W10: connect");
+            conn.get_ref().set_nodelay(true).unwrap();
+            let mut msg = [0u8; SIZE];
+            let mut reply = [0u8; SIZE];
+            for k in 0..rounds {
+                message(&mut msg, i, k);
+                conn.write_all(&msg).await.expect("W10: client write");
+                conn.read_exact(&mut reply).await.expect("W10: client read");
+                assert_eq!(reply, msg, "W10: client {i} round {k}");
+            }
+            (rounds * SIZE) as u64
+        };
+        let start = Instant::now();
+        let clients: Vec<_> = (0..C).map(|i| ex.spawn(client(addr, i))).collect();
+        let mut checked = 0;
+        for c in clients {
+            checked += c.await;
+        }
+        let elapsed = start.elapsed();
+        let echoed = server.await;
+        check_and_report("smol", rounds, checked, echoed, elapsed)
     })
 }
 

@@ -4,7 +4,7 @@
 //! tokio and smol have no WaitGroup: their versions count down an atomic and the
 //! last task signals (tokio: `Notify`, which keeps a permit; smol: an
 //! `event_listener::Event`), the way their users write it.
-use super::common::{scaled, smol_run, tokio_rt, Countdown, Workload};
+use super::common::{scaled, smol_main, tokio_main, Countdown, Workload};
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,6 +16,7 @@ pub fn workloads() -> Vec<Workload> {
         goro: w1_goro,
         tokio: w1_tokio,
         smol: w1_smol,
+        extra: vec![],
     }]
 }
 
@@ -45,10 +46,9 @@ fn w1_goro(scale: f64) -> f64 {
 
 fn w1_tokio(scale: f64) -> f64 {
     let n = scaled(N, scale);
-    let rt = tokio_rt();
     let counter = Arc::new(AtomicUsize::new(0));
     let c = counter.clone();
-    let t = rt.block_on(async move {
+    let t = tokio_main(async move {
         let start = Instant::now();
         let left = Countdown::new(n);
         for _ in 0..n {
@@ -69,21 +69,19 @@ fn w1_smol(scale: f64) -> f64 {
     let n = scaled(N, scale);
     let counter = Arc::new(AtomicUsize::new(0));
     let c = counter.clone();
-    let t = smol_run(|ex| {
-        async_io::block_on(ex.run(async move {
-            let start = Instant::now();
-            let left = Countdown::new(n);
-            for _ in 0..n {
-                let (c, left) = (c.clone(), left.clone());
-                ex.spawn(async move {
-                    c.fetch_add(1, Relaxed);
-                    left.done();
-                })
-                .detach();
-            }
-            left.wait_smol().await;
-            start.elapsed()
-        }))
+    let t = smol_main(move |ex| async move {
+        let start = Instant::now();
+        let left = Countdown::new(n);
+        for _ in 0..n {
+            let (c, left) = (c.clone(), left.clone());
+            ex.spawn(async move {
+                c.fetch_add(1, Relaxed);
+                left.done();
+            })
+            .detach();
+        }
+        left.wait_smol().await;
+        start.elapsed()
     });
     assert_eq!(counter.load(SeqCst), n, "W1 smol: wrong count");
     t.as_nanos() as f64 / n as f64

@@ -1,6 +1,6 @@
 //! W6 mutex (sync issue): G goroutines each lock a shared mutex, increment a counter
-//! and unlock, K times. G = 1,000 x scale; K = 1,000 is not scaled (as Go's anchor).
-use super::common::{scaled, smol_run, tokio_rt, Workload};
+//! and unlock, K times. G = 1,000 x scale; K = 1,000 is not scaled (as in Go's version, benches/go).
+use super::common::{scaled, smol_main, tokio_main, Workload};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,6 +14,7 @@ pub fn workloads() -> Vec<Workload> {
         goro: w6_goro,
         tokio: w6_tokio,
         smol: w6_smol,
+        extra: vec![],
     }]
 }
 
@@ -44,7 +45,7 @@ fn w6_goro(scale: f64) -> f64 {
 
 fn w6_tokio(scale: f64) -> f64 {
     let g = scaled(G, scale);
-    tokio_rt().block_on(async move {
+    tokio_main(async move {
         let start = Instant::now();
         let m = Arc::new(tokio::sync::Mutex::new(0usize));
         let handles: Vec<_> = (0..g)
@@ -68,26 +69,24 @@ fn w6_tokio(scale: f64) -> f64 {
 
 fn w6_smol(scale: f64) -> f64 {
     let g = scaled(G, scale);
-    smol_run(|ex| {
-        futures_lite::future::block_on(ex.run(async move {
-            let start = Instant::now();
-            let m = Arc::new(async_lock::Mutex::new(0usize));
-            let tasks: Vec<_> = (0..g)
-                .map(|_| {
-                    let m = m.clone();
-                    ex.spawn(async move {
-                        for _ in 0..K {
-                            *m.lock().await += 1;
-                        }
-                    })
+    smol_main(move |ex| async move {
+        let start = Instant::now();
+        let m = Arc::new(async_lock::Mutex::new(0usize));
+        let tasks: Vec<_> = (0..g)
+            .map(|_| {
+                let m = m.clone();
+                ex.spawn(async move {
+                    for _ in 0..K {
+                        *m.lock().await += 1;
+                    }
                 })
-                .collect();
-            for t in tasks {
-                t.await;
-            }
-            let figure = per_op(start, g);
-            assert_eq!(*m.lock().await, g * K, "W6 smol: wrong count");
-            figure
-        }))
+            })
+            .collect();
+        for t in tasks {
+            t.await;
+        }
+        let figure = per_op(start, g);
+        assert_eq!(*m.lock().await, g * K, "W6 smol: wrong count");
+        figure
     })
 }

@@ -9,7 +9,7 @@
 //!
 //! W8: N goroutines each sleep `i mod 1000` ms, then signal a WaitGroup (tokio and
 //! smol: an atomic count-down whose last task signals); wall seconds.
-use super::common::{scaled, smol_run, tokio_rt, Countdown, Workload};
+use super::common::{scaled, smol_main, tokio_main, Countdown, Workload};
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,6 +22,7 @@ pub fn workloads() -> Vec<Workload> {
             goro: w5_goro,
             tokio: w5_tokio,
             smol: w5_smol,
+            extra: vec![],
         },
         Workload {
             id: "W8",
@@ -29,6 +30,7 @@ pub fn workloads() -> Vec<Workload> {
             goro: w8_goro,
             tokio: w8_tokio,
             smol: w8_smol,
+            extra: vec![],
         },
     ]
 }
@@ -66,7 +68,7 @@ fn w5_goro(scale: f64) -> f64 {
 
 fn w5_tokio(scale: f64) -> f64 {
     let n = scaled(R, scale);
-    tokio_rt().block_on(async move {
+    tokio_main(async move {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(1);
         let start = Instant::now();
         tokio::spawn(async move {
@@ -90,30 +92,28 @@ fn w5_tokio(scale: f64) -> f64 {
 fn w5_smol(scale: f64) -> f64 {
     use futures_lite::FutureExt;
     let n = scaled(R, scale);
-    smol_run(|ex| {
-        async_io::block_on(ex.run(async move {
-            let (tx, rx) = async_channel::bounded::<u64>(1);
-            let start = Instant::now();
-            ex.spawn(async move {
-                for i in 0..n as u64 {
-                    tx.send(i).await.unwrap();
-                }
-            })
-            .detach();
-            let mut sum = 0;
-            for _ in 0..n {
-                let v = async { rx.recv().await.ok() }
-                    .or(async {
-                        async_io::Timer::after(TIMEOUT).await;
-                        panic!("W5 smol: timeout fired")
-                    })
-                    .await;
-                sum += v.expect("W5 smol: closed early");
+    smol_main(move |ex| async move {
+        let (tx, rx) = async_channel::bounded::<u64>(1);
+        let start = Instant::now();
+        ex.spawn(async move {
+            for i in 0..n as u64 {
+                tx.send(i).await.unwrap();
             }
-            let t = start.elapsed();
-            expect_sum("smol", n, sum);
-            t.as_nanos() as f64 / n as f64
-        }))
+        })
+        .detach();
+        let mut sum = 0;
+        for _ in 0..n {
+            let v = async { rx.recv().await.ok() }
+                .or(async {
+                    async_io::Timer::after(TIMEOUT).await;
+                    panic!("W5 smol: timeout fired")
+                })
+                .await;
+            sum += v.expect("W5 smol: closed early");
+        }
+        let t = start.elapsed();
+        expect_sum("smol", n, sum);
+        t.as_nanos() as f64 / n as f64
     })
 }
 
@@ -144,7 +144,7 @@ fn w8_tokio(scale: f64) -> f64 {
     let n = scaled(N, scale);
     let done = Arc::new(AtomicUsize::new(0));
     let d = done.clone();
-    let t = tokio_rt().block_on(async move {
+    let t = tokio_main(async move {
         let start = Instant::now();
         let left = Countdown::new(n);
         for i in 0..n {
@@ -166,22 +166,20 @@ fn w8_smol(scale: f64) -> f64 {
     let n = scaled(N, scale);
     let done = Arc::new(AtomicUsize::new(0));
     let d = done.clone();
-    let t = smol_run(|ex| {
-        async_io::block_on(ex.run(async move {
-            let start = Instant::now();
-            let left = Countdown::new(n);
-            for i in 0..n {
-                let (left, d) = (left.clone(), d.clone());
-                ex.spawn(async move {
-                    async_io::Timer::after(Duration::from_millis((i % 1000) as u64)).await;
-                    d.fetch_add(1, Relaxed);
-                    left.done();
-                })
-                .detach();
-            }
-            left.wait_smol().await;
-            start.elapsed()
-        }))
+    let t = smol_main(move |ex| async move {
+        let start = Instant::now();
+        let left = Countdown::new(n);
+        for i in 0..n {
+            let (left, d) = (left.clone(), d.clone());
+            ex.spawn(async move {
+                async_io::Timer::after(Duration::from_millis((i % 1000) as u64)).await;
+                d.fetch_add(1, Relaxed);
+                left.done();
+            })
+            .detach();
+        }
+        left.wait_smol().await;
+        start.elapsed()
     });
     assert_eq!(done.load(SeqCst), n, "W8 smol: not every task woke");
     t.as_secs_f64()

@@ -1,0 +1,3 @@
+module goro-workloads
+
+go 1.23
