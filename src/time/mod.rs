@@ -95,6 +95,11 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if Instant::now() >= self.deadline {
+            // A sleep that is already over is a yield point too (see the module
+            // docs): `while !stop { sleep(1ns).await }` must not hold its worker.
+            if crate::runtime::coop::poll_proceed(cx).is_pending() {
+                return Poll::Pending;
+            }
             if let Some(k) = self.key.take() {
                 driver::remove(k);
             }
