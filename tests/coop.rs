@@ -3,9 +3,11 @@
 //! that is spent, so a goroutine looping over it cannot hold its worker forever.
 //!
 //! Each test runs, on a runtime with one worker and then with two, two goroutines
-//! looping `while !stop { primitive }`; the main goroutine sleeps 10 ms and then
-//! sets `stop`. If the primitive never yields, the main goroutine never runs
-//! again and the test fails on its watchdog instead of hanging.
+//! looping `while !stop { primitive }` and a third that sleeps 10 ms and then sets
+//! `stop` (with two workers the main goroutine runs on one of them too, and has to
+//! run to collect the others). If the primitive never yields, the third goroutine
+//! (or main) never runs again and the test fails on its watchdog instead of
+//! hanging.
 
 mod common;
 
@@ -16,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use goro::Runtime;
 
-/// Two goroutines loop over `step()` until main (after 10 ms) tells them to stop,
-/// on `workers` workers; fails after 30 s.
+/// Two goroutines loop over `step()` until a third (after 10 ms) tells them to
+/// stop, on `workers` workers; fails after 30 s.
 fn no_starvation<F, Fut>(workers: usize, step: F)
 where
     F: Fn() -> Fut + Send + Sync + Clone + 'static,
@@ -27,6 +29,11 @@ where
         let rt = Runtime::builder().workers(workers).build();
         rt.block_on(async move {
             let stop = Arc::new(AtomicBool::new(false));
+            let s = stop.clone();
+            let stopper = goro::go(async move {
+                goro::time::sleep(Duration::from_millis(10)).await;
+                s.store(true, SeqCst);
+            });
             let loops: Vec<_> = (0..2)
                 .map(|_| {
                     let (stop, step) = (stop.clone(), step.clone());
@@ -40,8 +47,7 @@ where
                     })
                 })
                 .collect();
-            goro::time::sleep(Duration::from_millis(10)).await;
-            stop.store(true, SeqCst);
+            stopper.await.unwrap();
             for h in loops {
                 h.await.unwrap();
             }
