@@ -884,6 +884,9 @@ mod smallvec {
 ///   loses delivered nothing (unbuffered channels included), a future that loses
 ///   is dropped without its output having been taken.
 /// * When several cases are ready, one is chosen uniformly at random.
+/// * The channel cases are decided at one instant, as in Go: with `default`, the
+///   default runs only if at one instant no channel case was ready (future cases
+///   are polled once per poll, outside that instant: see the module docs).
 /// * Case expressions are evaluated once, in order, before waiting (a disabled
 ///   case's expression is not evaluated). Bodies run after the select completes,
 ///   in the enclosing function, so `break`, `continue`, `return` and `?` work.
