@@ -366,7 +366,7 @@ fn default_select_sees_one_instant_of_its_send_cases() {
     common::run_within(60, async {
         let mut defaults = 0;
         for _ in 0..3000 {
-            let (c1, r1) = goro::chan::<i32>(1);
+            let (c1, _r1) = goro::chan::<i32>(1);
             let (c2, r2) = goro::chan::<i32>(1);
             c2.try_send(0).unwrap();
             let got = goro::select! {

@@ -254,11 +254,12 @@ impl<T> OpCore<T> {
         if st == COMMITTED || st == FINISHED {
             return true;
         }
-        // SAFETY: the select holds `chan`'s lock (`Branch::try_locked`'s
-        // contract) and no other reference to its state.
-        let mut g = unsafe { chan.locked() };
-        let (done, w) = self.branch_step(&mut g, chan.cap, is_recv, ctx, index, false);
-        drop(g);
+        let (done, w) = {
+            // SAFETY: the select holds `chan`'s lock (`Branch::try_locked`'s
+            // contract) and no other reference to its state.
+            let mut g = unsafe { chan.locked() };
+            self.branch_step(&mut g, chan.cap, is_recv, ctx, index, false)
+        };
         if w.is_some() {
             *wake = w;
         }
