@@ -540,6 +540,11 @@ impl Future for Done {
         };
         loop {
             if signal.err_rmw().is_some() {
+                // Done already: still a yield point (a goroutine looping on a
+                // cancelled context's `done()` must not hold its worker).
+                if crate::runtime::coop::poll_proceed(cx).is_pending() {
+                    return Poll::Pending;
+                }
                 return Poll::Ready(());
             }
             match this.listener.as_mut() {

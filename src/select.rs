@@ -38,39 +38,74 @@
 //!    `selected(i)`), case `i` wins: its value is already in the case's node. The
 //!    other cases are unqueued, and the select is done.
 //! 2. Otherwise the select takes its slot (`WAITING -> POLLING`). While `POLLING`
-//!    no partner can commit it, so the select may look at its cases freely: in a
-//!    fresh uniformly random order (Go's `pollorder`: Fisher-Yates, drawn lazily,
-//!    from a per-thread xorshift generator) it tries each channel operation under
-//!    that channel's lock and polls each future case; the first that is ready
-//!    wins, and the others are unqueued. A channel case that is not ready is
-//!    queued on its channel (once), pointing at the shared slot.
-//! 3. With `default`, nothing is ever queued and the default wins. Otherwise the
-//!    select goes back to `WAITING` (`POLLING -> WAITING`, a CAS). A partner that
-//!    met the select while it was polling left a `NOTIFIED` mark and moved on; the
-//!    CAS then fails and the select makes another pass, in which it finds that
-//!    partner. Then it returns `Pending`.
+//!    no partner can commit it, so the select may look at its cases freely.
+//!    **Pass 1**: in a fresh uniformly random order (Go's `pollorder`:
+//!    Fisher-Yates, drawn lazily, from a per-thread xorshift generator) it tries
+//!    each channel operation under that channel's lock and polls each future
+//!    case; the first that is ready wins (a case seen ready under its lock is
+//!    ready: taking it is always correct), and the others are unqueued. A select
+//!    that may wait (no `default`) queues each channel case that is not ready on
+//!    its channel (once), pointing at the shared slot.
+//! 3. Pass 1 looked at each channel at a different instant, so "nothing was
+//!    ready" is not yet an answer. **Pass 2** (Go's `sellock`): the select locks
+//!    the channels of all its channel cases at once, in increasing address order
+//!    (Go's `lockorder`; a channel used by two cases is locked once), tries every
+//!    channel case again in the same order, and commits the first ready one.
+//!    With every lock held no partner can change any of the channels, so this is
+//!    one instant: if no case is ready then, none was.
+//!    * With `default`: pass 2 decides between a ready case and the default (it
+//!      is skipped when the select has at most one channel case: pass 1 already
+//!      saw that channel at one instant). Nothing is ever queued.
+//!    * Without: the select stores its waker and goes back to `WAITING` (the CAS
+//!      `POLLING -> WAITING`). A partner that met one of its queued cases while it
+//!      was polling left a `NOTIFIED` mark and moved on, so the CAS fails; only
+//!      then does the select run pass 2, which either commits a case that became
+//!      ready, or queues what is not queued yet and stores `WAITING` while it
+//!      still holds every lock. No partner can reach a case while the locks are
+//!      held, and every partner that passed a case over has left its trace in the
+//!      channel state that pass 2 reads, so no wake-up is lost and no further
+//!      pass is needed. Then it returns `Pending`.
 //!
 //! A partner (a `send`/`recv` on one of the channels, or another select) commits
 //! the select with the CAS `WAITING -> claimed(i)` under case `i`'s channel lock,
 //! moves the value, publishes `selected(i)` and wakes it. So exactly one case ever
 //! commits: a losing receive consumed nothing and a losing send delivered nothing,
-//! on unbuffered channels too. A future case is polled only while the select owns
-//! its slot, so a future's output is never taken after a channel case committed,
-//! and a future case that is ready makes the select finish at once.
+//! on unbuffered channels too. A select never matches itself (a send and a receive
+//! case on one unbuffered channel are not partners). A future case is polled only
+//! while the select owns its slot, so a future's output is never taken after a
+//! channel case committed, and a future case that is ready makes the select finish
+//! at once.
+//!
+//! Pass 2 is the only place where a thread holds more than one channel lock, and
+//! it always takes them in address order, so two selects cannot deadlock on each
+//! other's channels; it runs no user code and wakes partners only after
+//! unlocking.
 //!
 //! Dropping a waiting select takes its slot back (`WAITING -> DONE`) and unqueues
 //! every case: it has had no effect. If a partner won the race to commit a case
 //! first, that case did happen; a received value is then put back into its
 //! channel (see the channel module), so nothing is lost.
 //!
+//! # Consistency
+//!
+//! Over its channel cases a select decides at one instant, as Go's does: a select
+//! with `default` takes the default only if at one instant no channel case was
+//! ready (Go's TestNonblockSelectRace), and a select without parks only if at one
+//! instant none was. Future cases (any `IntoFuture`: a `JoinHandle`, `sleep`,
+//! `wg.wait()`) are outside that instant: goro cannot lock them, so each is polled
+//! once per poll of the select, during pass 1, and a future that becomes ready
+//! after its poll is seen at the next poll of the select (it woke the select) or,
+//! with `default`, not at all by this select. A timer channel (`time::after`,
+//! `Timer`, `Ticker`) is a channel, inside the instant.
+//!
 //! # Differences from Go
 //!
-//! Go locks every channel of a select at once (in address order) for each pass;
-//! goro locks one channel at a time and uses the slot's `POLLING` state instead,
-//! which also lets a select include arbitrary futures. Two selects that poll each
-//! other's channels at the same instant may each make an extra pass; a select
-//! that keeps being told to look again yields to the executor after a few passes
-//! instead of spinning. A select is an ordinary future: it works on any executor.
+//! Go locks every channel of a select for each pass; goro takes each channel's
+//! lock alone in pass 1 and locks them all only when pass 1 found nothing ready
+//! (with `default`) or was interrupted by a partner (without), so the common
+//! cases (a ready case, or a quiet park) cost one lock round trip per case. The
+//! slot's `POLLING` state is what lets a select include arbitrary futures, which
+//! Go's cannot. A select is an ordinary future: it works on any executor.
 
 use std::cell::Cell;
 use std::future::{Future, IntoFuture};
@@ -79,11 +114,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::chan::sync::Ordering;
+use crate::chan::sync::RawLock;
 use crate::chan::waiter::{commit_of, Commit, Ctx, DONE, POLLING, WAITING};
 use crate::chan::{Receiver, RecvFuture, SendError, SendFuture, Sender};
-
-/// Passes after which a select that keeps being notified yields instead.
-const MAX_PASSES: usize = 4;
 
 /// The per-thread random generator behind Go's random `pollorder`.
 mod rng {
@@ -139,7 +172,9 @@ mod rng {
 pub mod __private {
     use super::*;
 
+    pub use crate::chan::sync::RawLock;
     pub use crate::chan::waiter::Ctx;
+    pub use std::task::Waker;
 
     /// One case of a select, as the select drives it.
     pub trait Branch {
@@ -160,6 +195,28 @@ pub mod __private {
         /// Wait until a partner committing this case has finished (take and
         /// release the channel lock).
         fn sync(self: Pin<&mut Self>);
+        /// The lock of this case's channel; `None` for a future or a disabled
+        /// case (which the select cannot lock).
+        fn chan_lock(&self) -> Option<&RawLock>;
+        /// `try_branch` for a select that holds the locks of all its channels:
+        /// never queues, never polls a future; the waker of a partner that the
+        /// commit completed goes to `wake`, to be woken after unlocking.
+        ///
+        /// # Safety
+        /// The caller holds this case's channel lock (`chan_lock`) and owns the
+        /// select's slot.
+        unsafe fn try_locked(
+            self: Pin<&mut Self>,
+            ctx: &Ctx,
+            index: usize,
+            wake: &mut Option<Waker>,
+        ) -> bool;
+        /// Queues the case on its channel unless it is queued already, after
+        /// `try_locked` found it not ready under the same locks.
+        ///
+        /// # Safety
+        /// As for `try_locked`.
+        unsafe fn register_locked(self: Pin<&mut Self>, ctx: &Ctx, index: usize);
     }
 
     /// The output of a completed case.
@@ -202,6 +259,18 @@ pub mod __private {
         fn committed(self: Pin<&mut Self>) {}
         fn unregister(self: Pin<&mut Self>) {}
         fn sync(self: Pin<&mut Self>) {}
+        fn chan_lock(&self) -> Option<&RawLock> {
+            None
+        }
+        unsafe fn try_locked(
+            self: Pin<&mut Self>,
+            _ctx: &Ctx,
+            _index: usize,
+            _wake: &mut Option<Waker>,
+        ) -> bool {
+            false
+        }
+        unsafe fn register_locked(self: Pin<&mut Self>, _ctx: &Ctx, _index: usize) {}
     }
 
     impl<F: Future> TakeOutput for FutBranch<F> {
@@ -241,6 +310,27 @@ pub mod __private {
         fn sync(self: Pin<&mut Self>) {
             if let Some(b) = self.as_pin_mut() {
                 b.sync()
+            }
+        }
+        fn chan_lock(&self) -> Option<&RawLock> {
+            self.as_ref().and_then(|b| b.chan_lock())
+        }
+        unsafe fn try_locked(
+            self: Pin<&mut Self>,
+            ctx: &Ctx,
+            index: usize,
+            wake: &mut Option<Waker>,
+        ) -> bool {
+            match self.as_pin_mut() {
+                // SAFETY: forwarded contract.
+                Some(b) => unsafe { b.try_locked(ctx, index, wake) },
+                None => false,
+            }
+        }
+        unsafe fn register_locked(self: Pin<&mut Self>, ctx: &Ctx, index: usize) {
+            if let Some(b) = self.as_pin_mut() {
+                // SAFETY: forwarded contract.
+                unsafe { b.register_locked(ctx, index) }
             }
         }
     }
@@ -489,11 +579,7 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
             match commit_of(s) {
                 Commit::Selected(i) => {
                     cases.case(i).committed();
-                    unregister_all_but(cases, Some(i));
-                    st.queued.set(false);
-                    st.done.set(true);
-                    ctx.state.store(DONE, Ordering::Relaxed);
-                    return Poll::Ready(Some(i));
+                    return Poll::Ready(Some(finish(st, cases, i)));
                 }
                 Commit::Claimed(i) => cases.case(i).sync(),
                 Commit::None => {
@@ -511,53 +597,181 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
     } else {
         ctx.state.store(POLLING, Ordering::Relaxed);
     }
-    // We own the slot.
+    // We own the slot. Pass 1: each case under its own channel's lock, in a
+    // random order; the first ready case wins (a case seen ready is ready). A
+    // select that may wait queues its cases as it goes.
     let n = cases.len();
     let mut order: smallvec::Order = smallvec::Order::new(n);
-    let mut passes = 0;
-    loop {
-        if passes > 0 {
-            order.reset();
+    for k in 0..n {
+        let i = order.pick(k, n);
+        if cases.case(i).try_branch(cx, ctx, i, !has_default) {
+            return Poll::Ready(Some(finish(st, cases, i)));
         }
-        for k in 0..n {
-            let i = order.pick(k, n);
-            if cases.case(i).try_branch(cx, ctx, i, !has_default) {
-                unregister_all_but(cases, Some(i));
-                st.queued.set(false);
-                st.done.set(true);
-                ctx.state.store(DONE, Ordering::Release);
-                return Poll::Ready(Some(i));
-            }
+    }
+    if has_default {
+        // Nothing was ready when each case was looked at, but those were
+        // different instants: decide at one, with every channel locked.
+        let won = decide_locked(cases, &order, ctx, false);
+        if won.is_some() {
+            return Poll::Ready(won.map(|i| finish(st, cases, i)));
         }
-        if has_default {
-            st.done.set(true);
-            ctx.state.store(DONE, Ordering::Release);
-            return Poll::Ready(None);
+        st.done.set(true);
+        ctx.state.store(DONE, Ordering::Release);
+        return Poll::Ready(None);
+    }
+    st.queued.set(true);
+    // The waker is stored only when we are about to wait (a select that
+    // finds a ready case never clones it).
+    // SAFETY: state is POLLING: the slot is ours. (No channel lock is held
+    // here, so the replaced waker may be dropped at once.)
+    drop(unsafe { ctx.set_waker(crate::runtime::deadlock::inner_waker(cx.waker())) });
+    if ctx
+        .state
+        .compare_exchange(POLLING, WAITING, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        // POLLING | NOTIFIED: a partner met one of our cases while we polled
+        // and passed it over, so what pass 1 saw may be stale: decide again
+        // with every channel locked, which goes back to WAITING under the
+        // locks if nothing is ready.
+        if let Some(i) = decide_locked(cases, &order, ctx, true) {
+            return Poll::Ready(Some(finish(st, cases, i)));
         }
-        st.queued.set(true);
-        // The waker is stored only when we are about to wait (a select that
-        // finds a ready case never clones it).
-        // SAFETY: state is POLLING: the slot is ours. (No channel lock is held
-        // here, so the replaced waker may be dropped at once.)
-        drop(unsafe { ctx.set_waker(crate::runtime::deadlock::inner_waker(cx.waker())) });
-        match ctx
-            .state
-            .compare_exchange(POLLING, WAITING, Ordering::AcqRel, Ordering::Acquire)
-        {
-            Ok(_) => {
-                crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::Select);
-                return Poll::Pending;
-            }
-            Err(_) => {
-                // POLLING | NOTIFIED: a partner passed us over; look again.
-                passes += 1;
-                if passes >= MAX_PASSES {
-                    ctx.state.store(WAITING, Ordering::Release);
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-                ctx.state.store(POLLING, Ordering::Relaxed);
-            }
+    }
+    crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::Select);
+    Poll::Pending
+}
+
+/// Case `i` won: unqueue the others and close the slot.
+#[inline]
+fn finish<C: Cases + ?Sized>(st: &SelectState, cases: &mut C, i: usize) -> usize {
+    unregister_all_but(cases, Some(i));
+    st.queued.set(false);
+    st.done.set(true);
+    st.ctx.state.store(DONE, Ordering::Release);
+    i
+}
+
+/// Pass 2 (Go's `sellock` pass): locks the channels of all channel cases in
+/// address order (each once), tries every channel case in `order` (the
+/// permutation pass 1 drew), and commits the first ready one. If none is ready
+/// and `wait` is set, queues every case that is not queued yet and goes from
+/// `POLLING` (`| NOTIFIED`) to `WAITING`, all before unlocking: no partner can
+/// reach a case while the locks are held, so a partner that passed a case over
+/// earlier has left its trace in the channel state that this pass reads, and
+/// no notification can be lost. Future cases are not polled here (pass 1 did).
+///
+/// A select with `default` and at most one channel case skips the locking:
+/// pass 1 already looked at that channel at one instant.
+#[inline(never)]
+fn decide_locked<C: Cases + ?Sized>(
+    cases: &mut C,
+    order: &smallvec::Order,
+    ctx: &Ctx,
+    wait: bool,
+) -> Option<usize> {
+    let n = cases.len();
+    let mut locks = LockSet::new(n);
+    let mut chan_cases = 0;
+    for i in 0..n {
+        if let Some(l) = cases.case(i).chan_lock() {
+            chan_cases += 1;
+            locks.insert(l);
+        }
+    }
+    if !wait && chan_cases <= 1 {
+        return None;
+    }
+    let held = locks.lock_all();
+    let mut wake = None;
+    let mut won = None;
+    for k in 0..n {
+        let i = order.get(k);
+        // SAFETY: every channel case's lock is held (`held`); the slot is ours.
+        if unsafe { cases.case(i).try_locked(ctx, i, &mut wake) } {
+            won = Some(i);
+            break;
+        }
+    }
+    if won.is_none() && wait {
+        for i in 0..n {
+            // SAFETY: as above.
+            unsafe { cases.case(i).register_locked(ctx, i) };
+        }
+        // Only a partner holding one of these locks could change the state.
+        ctx.state.store(WAITING, Ordering::Release);
+    }
+    drop(held);
+    crate::chan::hchan::wake(wake);
+    won
+}
+
+/// The distinct channel locks of a select, in increasing address order (Go's
+/// `lockorder`); on the stack for up to 32 channels.
+struct LockSet {
+    len: usize,
+    inline: [*const RawLock; 32],
+    heap: Vec<*const RawLock>,
+}
+
+impl LockSet {
+    fn new(n: usize) -> LockSet {
+        LockSet {
+            len: 0,
+            inline: [std::ptr::null(); 32],
+            heap: if n > 32 {
+                Vec::with_capacity(n)
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn as_slice(&self) -> &[*const RawLock] {
+        if self.heap.capacity() > 0 {
+            &self.heap
+        } else {
+            &self.inline[..self.len]
+        }
+    }
+
+    /// Adds `l` unless it is there (a channel used by two cases is locked once).
+    fn insert(&mut self, l: &RawLock) {
+        let p: *const RawLock = l;
+        let at = match self.as_slice().binary_search(&p) {
+            Ok(_) => return,
+            Err(at) => at,
+        };
+        if self.heap.capacity() > 0 {
+            self.heap.insert(at, p);
+        } else {
+            self.inline.copy_within(at..self.len, at + 1);
+            self.inline[at] = p;
+            self.len += 1;
+        }
+    }
+
+    /// Takes every lock, in order; the returned guard releases them.
+    fn lock_all(&self) -> HeldLocks<'_> {
+        for &l in self.as_slice() {
+            // SAFETY: each pointer is the lock of a channel that a case of the
+            // select refers to, so it outlives the poll that uses this set.
+            unsafe { (*l).lock() };
+        }
+        HeldLocks(self)
+    }
+}
+
+/// The locks of a [`LockSet`], held; released when dropped (also if a case
+/// panics while they are held).
+struct HeldLocks<'a>(&'a LockSet);
+
+impl Drop for HeldLocks<'_> {
+    fn drop(&mut self) {
+        for &l in self.0.as_slice().iter().rev() {
+            // SAFETY: `lock_all` took it, and nothing that borrowed the data
+            // under it lives on (each case's access ends within its call).
+            unsafe { (*l).unlock() };
         }
     }
 }
@@ -625,14 +839,12 @@ mod smallvec {
             }
         }
 
-        pub(crate) fn reset(&mut self) {
+        /// The `k`-th case of a permutation that `pick` has drawn in full.
+        #[inline]
+        pub(crate) fn get(&self, k: usize) -> usize {
             match self {
-                Order::Inline(a) => *a = IDENTITY,
-                Order::Heap(v) => {
-                    for (i, x) in v.iter_mut().enumerate() {
-                        *x = i;
-                    }
-                }
+                Order::Inline(a) => a[k] as usize,
+                Order::Heap(v) => v[k],
             }
         }
 
@@ -672,6 +884,9 @@ mod smallvec {
 ///   loses delivered nothing (unbuffered channels included), a future that loses
 ///   is dropped without its output having been taken.
 /// * When several cases are ready, one is chosen uniformly at random.
+/// * The channel cases are decided at one instant, as in Go: with `default`, the
+///   default runs only if at one instant no channel case was ready (future cases
+///   are polled once per poll, outside that instant: see the module docs).
 /// * Case expressions are evaluated once, in order, before waiting (a disabled
 ///   case's expression is not evaluated). Bodies run after the select completes,
 ///   in the enclosing function, so `break`, `continue`, `return` and `?` work.

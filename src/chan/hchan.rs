@@ -22,7 +22,7 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
-use super::sync::{lock, AtomicUsize, Mutex, MutexGuard, Ordering};
+use super::sync::{lock, AtomicUsize, Locked, Mutex, MutexGuard, Ordering, RawLock};
 use super::waiter::{Ctx, Node, WaitQueue};
 
 pub(crate) struct Inner<T> {
@@ -224,6 +224,24 @@ impl<T> Chan<T> {
     #[inline]
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner<T>> {
         lock(&self.inner)
+    }
+
+    /// The lock word alone, for a select that locks all its channels at once.
+    #[inline]
+    pub(crate) fn raw_lock(&self) -> &RawLock {
+        self.inner.raw()
+    }
+
+    /// The state, for a select that holds this channel's lock (taken through
+    /// [`Chan::raw_lock`]); dropping the reference does not unlock.
+    ///
+    /// # Safety
+    /// The caller holds the lock for as long as the reference lives, and holds
+    /// no other reference to the state.
+    #[inline]
+    pub(crate) unsafe fn locked(&self) -> Locked<'_, Inner<T>> {
+        // SAFETY: per the contract.
+        unsafe { self.inner.locked() }
     }
 
     /// Closes the channel; `true` if this call closed it.

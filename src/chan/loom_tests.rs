@@ -255,3 +255,115 @@ fn select_future_case_vs_channel_commit() {
         assert!(rx.try_recv().is_err());
     });
 }
+
+/// A select with `default` decides at one instant (the locked pass): c1 holds a
+/// value; a partner fills c2 and then drains c1, so at every instant one of them
+/// is ready. Under loom the poll order is fixed (first case first), so the select
+/// looks at c2 first, and loom runs the partner's two moves at every point of
+/// the select's looks: it never takes the default. (A select that looked at one
+/// channel at a time took it when both moves fell between its two looks.)
+#[test]
+fn default_select_sees_one_instant() {
+    model(|| {
+        let (tx1, rx1) = chan::<u32>(1);
+        let (tx2, rx2) = chan::<u32>(1);
+        tx1.try_send(1).unwrap();
+        let (rx1b, tx2b) = (rx1.clone(), tx2.clone());
+        let p = thread::spawn(move || {
+            tx2b.try_send(2).unwrap();
+            rx1b.try_recv().ok()
+        });
+        let got = block_on(async {
+            crate::select! {
+                v = rx2.recv() => v,
+                v = rx1.recv() => v,
+                default => None,
+            }
+        });
+        let drained = p.join().unwrap();
+        assert!(got.is_some(), "default taken");
+        // Exactly one receive of the value 1 happened.
+        assert_eq!(
+            usize::from(got == Some(1)) + usize::from(drained == Some(1)),
+            1,
+            "{got:?} {drained:?}"
+        );
+        drop((tx1, tx2));
+    });
+}
+
+/// A select without `default` queues its cases; a partner's send on c2 meets
+/// the queued case while the select is polling (and passes it over, marking it),
+/// then the partner drains c1. Whatever the interleaving, the select completes
+/// without losing the value or waiting forever: through pass 1, or through the
+/// locked pass 2 that the mark triggers, or by the partner's commit once it waits.
+#[test]
+fn blocking_select_after_being_passed_over() {
+    model(|| {
+        let (tx1, rx1) = chan::<u32>(1);
+        let (tx2, rx2) = chan::<u32>(1);
+        tx1.try_send(1).unwrap();
+        let (rx1b, tx2b) = (rx1.clone(), tx2.clone());
+        let p = thread::spawn(move || {
+            tx2b.try_send(2).unwrap();
+            rx1b.try_recv().ok()
+        });
+        let got = block_on(async {
+            crate::select! {
+                v = rx2.recv() => v,
+                v = rx1.recv() => v,
+            }
+        });
+        let drained = p.join().unwrap();
+        match got {
+            Some(1) => {
+                assert_eq!(drained, None);
+                assert_eq!(rx2.try_recv(), Ok(2));
+            }
+            Some(2) => assert_eq!(drained, Some(1)),
+            other => panic!("{other:?}"),
+        }
+        drop((tx1, tx2));
+    });
+}
+
+/// Two selects over the same two unbuffered channels, each listing them in the
+/// opposite order, each with a send case on one and a receive case on the other;
+/// one waits, the other has `default`. Pass 2 takes the locks in address order,
+/// so they cannot deadlock on each other; the default one either pairs with the
+/// waiting one (exactly one rendezvous, in either direction) or takes the default,
+/// and then the close releases the waiting one.
+#[test]
+fn two_selects_lock_in_address_order() {
+    model(|| {
+        let (tx_a, rx_a) = chan::<u32>(0);
+        let (tx_b, rx_b) = chan::<u32>(0);
+        let (tx_a2, rx_b2) = (tx_a.clone(), rx_b.clone());
+        let t = thread::spawn(move || {
+            block_on(async {
+                crate::select! {
+                    r = tx_a2.send(1) => if r.is_ok() { 's' } else { 'c' },
+                    v = rx_b2.recv() => if v.is_some() { 'r' } else { 'c' },
+                }
+            })
+        });
+        let mine = block_on(async {
+            crate::select! {
+                r = tx_b.send(2) => { assert!(r.is_ok()); 's' },
+                v = rx_a.recv() => { assert_eq!(v, Some(1)); 'r' },
+                default => 'd',
+            }
+        });
+        if mine == 'd' {
+            tx_a.close();
+            tx_b.close();
+        }
+        let theirs = t.join().unwrap();
+        match mine {
+            's' => assert_eq!(theirs, 'r'),
+            'r' => assert_eq!(theirs, 's'),
+            _ => assert_eq!(theirs, 'c'),
+        }
+        drop((rx_a, rx_b));
+    });
+}

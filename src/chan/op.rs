@@ -9,10 +9,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
-use super::hchan::{wake, Chan, RecvStep, SendStep};
-use super::sync::Ordering;
+use super::hchan::{wake, Chan, Inner, RecvStep, SendStep};
+use super::sync::{Ordering, RawLock};
 use super::waiter::{selected, Ctx, Node, DONE as CTX_DONE, WAITING as CTX_WAITING};
 use super::SendError;
 use crate::select::__private::{Branch, TakeOutput};
@@ -233,27 +233,92 @@ impl<T> OpCore<T> {
             return true;
         }
         let mut g = chan.lock();
+        let (done, w) = self.branch_step(&mut g, chan.cap, is_recv, ctx, index, register);
+        drop(g);
+        wake(w);
+        done
+    }
+
+    /// `branch_try` for a select that holds this channel's lock (with all its
+    /// other channels'): never queues; a partner's waker to wake once the select
+    /// has unlocked goes to `wake` (one commit per pass, so one waker).
+    fn branch_try_locked(
+        &self,
+        chan: &Chan<T>,
+        is_recv: bool,
+        ctx: &Ctx,
+        index: usize,
+        wake: &mut Option<Waker>,
+    ) -> bool {
+        let st = self.node.status.get();
+        if st == COMMITTED || st == FINISHED {
+            return true;
+        }
+        let (done, w) = {
+            // SAFETY: the select holds `chan`'s lock (`Branch::try_locked`'s
+            // contract) and no other reference to its state.
+            let mut g = unsafe { chan.locked() };
+            self.branch_step(&mut g, chan.cap, is_recv, ctx, index, false)
+        };
+        if w.is_some() {
+            *wake = w;
+        }
+        done
+    }
+
+    /// Queues the case (if it is not queued yet) on a channel whose lock the
+    /// select holds, after `branch_try_locked` found it not ready.
+    fn branch_register_locked(&self, chan: &Chan<T>, is_recv: bool, ctx: &Ctx, index: usize) {
+        if self.node.is_linked() {
+            return;
+        }
+        // (A case whose select owns its slot is queued exactly when linked.)
+        debug_assert_eq!(self.node.status.get(), IDLE);
+        // SAFETY: as in `branch_try_locked`.
+        let mut g = unsafe { chan.locked() };
+        self.node.set_owner(ctx, index);
+        // SAFETY: pinned node, unlinked before it is dropped; a send case's
+        // value is in its slot (put back by the failed try).
+        unsafe {
+            if is_recv {
+                g.recvq.push_back(&self.node)
+            } else {
+                g.sendq.push_back(&self.node)
+            }
+        };
+        self.node.status.set(QUEUED);
+    }
+
+    /// One try of a select case under its channel's lock: `(done, waker of a
+    /// partner to wake after unlocking)`. The select owns `ctx` (`POLLING`).
+    fn branch_step(
+        &self,
+        g: &mut Inner<T>,
+        cap: usize,
+        is_recv: bool,
+        ctx: &Ctx,
+        index: usize,
+        register: bool,
+    ) -> (bool, Option<Waker>) {
         let me: *const Ctx = ctx;
-        let done = if is_recv {
-            match g.try_recv(chan.cap, me) {
+        let (done, w) = if is_recv {
+            match g.try_recv(cap, me) {
                 RecvStep::Got(v, w) => {
                     if self.node.is_linked() {
                         // SAFETY: linked in this channel's recvq.
                         unsafe { g.recvq.remove(&self.node) };
                     }
-                    drop(g);
-                    wake(w);
                     // SAFETY: unlinked (or never linked) and the select owns the
                     // ctx: no partner can touch the slot.
                     unsafe { self.node.put(v) };
-                    true
+                    (true, w)
                 }
                 RecvStep::Closed => {
                     if self.node.is_linked() {
                         // SAFETY: as above.
                         unsafe { g.recvq.remove(&self.node) };
                     }
-                    true
+                    (true, None)
                 }
                 RecvStep::Empty => {
                     if register && !self.node.is_linked() {
@@ -262,24 +327,22 @@ impl<T> OpCore<T> {
                         unsafe { g.recvq.push_back(&self.node) };
                         self.node.status.set(QUEUED);
                     }
-                    false
+                    (false, None)
                 }
             }
         } else {
             // SAFETY: the select owns the ctx (POLLING): no partner can claim the
             // node, so its slot is ours even if it is linked.
             let Some(v) = (unsafe { self.node.take() }) else {
-                return true;
+                return (true, None);
             };
-            match g.try_send(v, chan.cap, me) {
+            match g.try_send(v, cap, me) {
                 SendStep::Sent(w) => {
                     if self.node.is_linked() {
                         // SAFETY: linked in this channel's sendq.
                         unsafe { g.sendq.remove(&self.node) };
                     }
-                    drop(g);
-                    wake(w);
-                    true
+                    (true, w)
                 }
                 SendStep::Closed(v) => {
                     if self.node.is_linked() {
@@ -288,7 +351,7 @@ impl<T> OpCore<T> {
                     }
                     // SAFETY: as above.
                     unsafe { self.node.put(v) };
-                    true
+                    (true, None)
                 }
                 SendStep::Full(v) => {
                     // SAFETY: as above.
@@ -299,14 +362,14 @@ impl<T> OpCore<T> {
                         unsafe { g.sendq.push_back(&self.node) };
                         self.node.status.set(QUEUED);
                     }
-                    false
+                    (false, None)
                 }
             }
         };
         if done {
             self.node.status.set(COMMITTED);
         }
-        done
+        (done, w)
     }
 
     #[inline]
@@ -473,6 +536,27 @@ impl<T> Branch for RecvFuture<'_, T> {
     fn sync(self: Pin<&mut Self>) {
         self.chan.sync()
     }
+    #[inline]
+    fn chan_lock(&self) -> Option<&RawLock> {
+        Some(self.chan.raw_lock())
+    }
+    #[inline]
+    unsafe fn try_locked(
+        self: Pin<&mut Self>,
+        ctx: &Ctx,
+        index: usize,
+        wake: &mut Option<Waker>,
+    ) -> bool {
+        let this = self.into_ref().get_ref();
+        this.core
+            .branch_try_locked(this.chan, true, ctx, index, wake)
+    }
+    #[inline]
+    unsafe fn register_locked(self: Pin<&mut Self>, ctx: &Ctx, index: usize) {
+        let this = self.into_ref().get_ref();
+        this.core
+            .branch_register_locked(this.chan, true, ctx, index)
+    }
 }
 
 impl<T> Branch for SendFuture<'_, T> {
@@ -498,6 +582,27 @@ impl<T> Branch for SendFuture<'_, T> {
     }
     fn sync(self: Pin<&mut Self>) {
         self.chan.sync()
+    }
+    #[inline]
+    fn chan_lock(&self) -> Option<&RawLock> {
+        Some(self.chan.raw_lock())
+    }
+    #[inline]
+    unsafe fn try_locked(
+        self: Pin<&mut Self>,
+        ctx: &Ctx,
+        index: usize,
+        wake: &mut Option<Waker>,
+    ) -> bool {
+        let this = self.into_ref().get_ref();
+        this.core
+            .branch_try_locked(this.chan, false, ctx, index, wake)
+    }
+    #[inline]
+    unsafe fn register_locked(self: Pin<&mut Self>, ctx: &Ctx, index: usize) {
+        let this = self.into_ref().get_ref();
+        this.core
+            .branch_register_locked(this.chan, false, ctx, index)
     }
 }
 
@@ -586,6 +691,27 @@ impl<T> Branch for OwnedRecv<T> {
     }
     fn sync(self: Pin<&mut Self>) {
         self.rx.chan.sync()
+    }
+    #[inline]
+    fn chan_lock(&self) -> Option<&RawLock> {
+        Some(self.rx.chan.raw_lock())
+    }
+    #[inline]
+    unsafe fn try_locked(
+        self: Pin<&mut Self>,
+        ctx: &Ctx,
+        index: usize,
+        wake: &mut Option<Waker>,
+    ) -> bool {
+        let this = self.into_ref().get_ref();
+        this.core
+            .branch_try_locked(&this.rx.chan, true, ctx, index, wake)
+    }
+    #[inline]
+    unsafe fn register_locked(self: Pin<&mut Self>, ctx: &Ctx, index: usize) {
+        let this = self.into_ref().get_ref();
+        this.core
+            .branch_register_locked(&this.rx.chan, true, ctx, index)
     }
 }
 

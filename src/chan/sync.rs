@@ -1,14 +1,15 @@
-//! A small shim: loom's types under `cfg(loom)`, std's atomics and the channel's
-//! own spin lock (`spin` below) otherwise, so that the waiter protocol can be
-//! model-checked by loom without changing the code.
+//! A small shim: loom's types under `cfg(loom)`, std's otherwise, and the channel's
+//! own spin lock ([`Mutex`] below) built on them, so that the waiter protocol and
+//! the lock itself (including a select's locking of all its channels, see
+//! [`RawLock`]) are model-checked by loom without changing the code.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
-#[cfg(loom)]
-pub(crate) use loom::sync::{Mutex, MutexGuard};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use std::ops::{Deref, DerefMut};
 
 /// `loom::cell::UnsafeCell` under loom (which checks every access for data races);
 /// a zero-cost wrapper of std's `UnsafeCell` with the same closure API otherwise.
@@ -30,28 +31,14 @@ impl<T> UnsafeCell<T> {
     }
 }
 
-/// Locks `m` (under loom: loom's mutex, ignoring poisoning).
-#[cfg(loom)]
-#[inline]
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
-}
-
 /// Locks `m`.
-#[cfg(not(loom))]
 #[inline]
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock()
 }
 
-#[cfg(not(loom))]
-pub(crate) use spin::{Mutex, MutexGuard};
-
-/// The channel lock: a test-and-test-and-set spin lock that backs off with pause
-/// hints and then yields the thread, as crossbeam-channel's `Spinlock` does.
+/// The lock word of a channel: a test-and-test-and-set spin lock that backs off with
+/// pause hints and then yields the thread, as crossbeam-channel's `Spinlock` does.
 ///
 /// A channel's critical sections are a few dozen nanoseconds and run no user code
 /// (wakers are woken, and dropped values dropped, after the lock is released), so
@@ -62,126 +49,271 @@ pub(crate) use spin::{Mutex, MutexGuard};
 /// free, so waiters do not steal the cache line from the holder. A waiter that
 /// keeps failing yields its thread (`std::thread::yield_now`), so a holder that the
 /// OS preempted gets to run.
-#[cfg(not(loom))]
-mod spin {
-    use std::cell::UnsafeCell;
-    use std::ops::{Deref, DerefMut};
-    use std::sync::atomic::{AtomicBool, Ordering};
+///
+/// It is separate from the data it protects so that a `select` can lock the
+/// channels of all its cases, whatever their value types, through `&RawLock`
+/// (Go's `sellock`): always in increasing address order, each distinct lock once,
+/// which is the only place where one thread holds more than one channel lock, so
+/// no two threads can wait on each other. (Public only so that the hidden
+/// select-case trait can name it.)
+#[doc(hidden)]
+pub struct RawLock {
+    locked: AtomicBool,
+}
 
-    pub(crate) struct Mutex<T> {
-        locked: AtomicBool,
-        value: UnsafeCell<T>,
+/// Rounds of pause hints (round `i`: `2^i` pauses) before each try turns into
+/// a `yield_now`.
+#[cfg(not(loom))]
+const SPIN_ROUNDS: u32 = 7;
+
+impl RawLock {
+    #[cfg(not(loom))]
+    const fn new() -> RawLock {
+        RawLock {
+            locked: AtomicBool::new(false),
+        }
     }
 
-    // SAFETY: the lock gives one thread at a time access to `value` (acquire on
-    // lock, release on unlock), so sharing the mutex shares `T` only by moving
-    // access between threads, which `T: Send` allows.
-    unsafe impl<T: Send> Sync for Mutex<T> {}
-    // SAFETY: as above: owning the mutex is owning a `T`.
-    unsafe impl<T: Send> Send for Mutex<T> {}
-
-    /// Rounds of pause hints (round `i`: `2^i` pauses) before each try turns into
-    /// a `yield_now`.
-    const SPIN_ROUNDS: u32 = 7;
-
-    impl<T> Mutex<T> {
-        pub(crate) const fn new(value: T) -> Mutex<T> {
-            Mutex {
-                locked: AtomicBool::new(false),
-                value: UnsafeCell::new(value),
-            }
+    #[cfg(loom)]
+    fn new() -> RawLock {
+        RawLock {
+            locked: AtomicBool::new(false),
         }
+    }
 
-        #[inline]
-        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+    /// Takes the lock (without a guard: pair it with [`RawLock::unlock`]).
+    #[inline]
+    pub(crate) fn lock(&self) {
+        if self
+            .locked
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.lock_contended();
+        }
+    }
+
+    #[cfg(not(loom))]
+    #[cold]
+    fn lock_contended(&self) {
+        let mut round = 0;
+        loop {
+            while self.locked.load(Ordering::Relaxed) {
+                if round < SPIN_ROUNDS {
+                    for _ in 0..1u32 << round {
+                        std::hint::spin_loop();
+                    }
+                    round += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
             if self
                 .locked
                 .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
+                .is_ok()
             {
-                self.lock_contended();
+                return;
             }
-            MutexGuard { mutex: self }
         }
+    }
 
-        #[cold]
-        fn lock_contended(&self) {
-            let mut round = 0;
-            loop {
-                while self.locked.load(Ordering::Relaxed) {
-                    if round < SPIN_ROUNDS {
-                        for _ in 0..1u32 << round {
-                            std::hint::spin_loop();
-                        }
-                        round += 1;
-                    } else {
-                        std::thread::yield_now();
+    /// Under loom a spinning thread must yield to the model's scheduler.
+    #[cfg(loom)]
+    fn lock_contended(&self) {
+        loop {
+            while self.locked.load(Ordering::Relaxed) {
+                loom::thread::yield_now();
+            }
+            if self
+                .locked
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Releases the lock.
+    ///
+    /// # Safety
+    /// The caller took it (with [`RawLock::lock`]) and no guard or borrowed
+    /// reference to the data is used after this.
+    #[inline]
+    pub(crate) unsafe fn unlock(&self) {
+        self.locked.store(false, Ordering::Release);
+    }
+}
+
+/// A value behind a [`RawLock`].
+pub(crate) struct Mutex<T> {
+    raw: RawLock,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: the lock gives one thread at a time access to `value` (acquire on
+// lock, release on unlock), so sharing the mutex shares `T` only by moving
+// access between threads, which `T: Send` allows.
+unsafe impl<T: Send> Sync for Mutex<T> {}
+// SAFETY: as above: owning the mutex is owning a `T`.
+unsafe impl<T: Send> Send for Mutex<T> {}
+
+impl<T> Mutex<T> {
+    #[cfg(not(loom))]
+    pub(crate) const fn new(value: T) -> Mutex<T> {
+        Mutex {
+            raw: RawLock::new(),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn new(value: T) -> Mutex<T> {
+        Mutex {
+            raw: RawLock::new(),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        self.raw.lock();
+        // SAFETY: we just took the lock; the guard releases it.
+        MutexGuard {
+            data: std::mem::ManuallyDrop::new(unsafe { self.locked() }),
+            raw: &self.raw,
+        }
+    }
+
+    /// The lock word, for a select that locks several channels at once.
+    #[inline]
+    pub(crate) fn raw(&self) -> &RawLock {
+        &self.raw
+    }
+
+    /// The data, for a holder of the lock taken through [`Mutex::raw`]: the
+    /// reference does not release the lock when dropped.
+    ///
+    /// # Safety
+    /// The caller holds the lock until the returned reference is dropped, and
+    /// makes no other reference to the data meanwhile.
+    #[inline]
+    pub(crate) unsafe fn locked(&self) -> Locked<'_, T> {
+        #[cfg(not(loom))]
+        {
+            // SAFETY: per the contract, exclusive access while the lock is held.
+            Locked {
+                ptr: unsafe { &mut *self.value.0.get() },
+            }
+        }
+        #[cfg(loom)]
+        {
+            Locked {
+                ptr: self.value.get_mut(),
+                _life: std::marker::PhantomData,
+            }
+        }
+    }
+}
+
+/// Exclusive access to a locked mutex's data, without owning the lock.
+pub(crate) struct Locked<'a, T> {
+    #[cfg(not(loom))]
+    ptr: &'a mut T,
+    /// loom tracks the access for as long as this lives.
+    #[cfg(loom)]
+    ptr: loom::cell::MutPtr<T>,
+    #[cfg(loom)]
+    _life: std::marker::PhantomData<&'a mut T>,
+}
+
+impl<T> Deref for Locked<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        #[cfg(not(loom))]
+        {
+            self.ptr
+        }
+        // SAFETY: `Mutex::locked`'s contract: exclusive access while this lives.
+        #[cfg(loom)]
+        unsafe {
+            self.ptr.deref()
+        }
+    }
+}
+
+impl<T> DerefMut for Locked<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        #[cfg(not(loom))]
+        {
+            self.ptr
+        }
+        // SAFETY: as in `deref`, and `&mut self` makes this the only access.
+        #[cfg(loom)]
+        unsafe {
+            self.ptr.deref()
+        }
+    }
+}
+
+/// A held lock: the data and the lock word it releases when dropped.
+pub(crate) struct MutexGuard<'a, T> {
+    data: std::mem::ManuallyDrop<Locked<'a, T>>,
+    raw: &'a RawLock,
+}
+
+impl<T> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+impl<T> DerefMut for MutexGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: `data` is dropped here and never used again (under loom this
+        // ends the tracked access before the release, as it must be).
+        unsafe { std::mem::ManuallyDrop::drop(&mut self.data) };
+        // SAFETY: the guard took the lock, and the access to the data has ended.
+        unsafe { self.raw.unlock() };
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Mutex;
+    use std::sync::Arc;
+
+    /// Four threads increment a counter under the lock; nothing is lost, so the
+    /// lock excludes (and its `unsafe` accessors are sound in use).
+    #[test]
+    fn excludes_under_contention() {
+        let m = Arc::new(Mutex::new(0u64));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let m = m.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..100_000 {
+                        *m.lock() += 1;
                     }
-                }
-                if self
-                    .locked
-                    .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
-                    .is_ok()
-                {
-                    return;
-                }
-            }
-        }
-    }
-
-    pub(crate) struct MutexGuard<'a, T> {
-        mutex: &'a Mutex<T>,
-    }
-
-    impl<T> Deref for MutexGuard<'_, T> {
-        type Target = T;
-        #[inline]
-        fn deref(&self) -> &T {
-            // SAFETY: the guard holds the lock: no other reference to the value
-            // exists until it is dropped.
-            unsafe { &*self.mutex.value.get() }
-        }
-    }
-
-    impl<T> DerefMut for MutexGuard<'_, T> {
-        #[inline]
-        fn deref_mut(&mut self) -> &mut T {
-            // SAFETY: as in `deref`, and `&mut self` makes this the only access.
-            unsafe { &mut *self.mutex.value.get() }
-        }
-    }
-
-    impl<T> Drop for MutexGuard<'_, T> {
-        #[inline]
-        fn drop(&mut self) {
-            self.mutex.locked.store(false, Ordering::Release);
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::Mutex;
-        use std::sync::Arc;
-
-        /// Four threads increment a counter under the lock; nothing is lost, so the
-        /// lock excludes (and its `unsafe` accessors are sound in use).
-        #[test]
-        fn excludes_under_contention() {
-            let m = Arc::new(Mutex::new(0u64));
-            let threads: Vec<_> = (0..4)
-                .map(|_| {
-                    let m = m.clone();
-                    std::thread::spawn(move || {
-                        for _ in 0..100_000 {
-                            *m.lock() += 1;
-                        }
-                    })
                 })
-                .collect();
-            for t in threads {
-                t.join().unwrap();
-            }
-            assert_eq!(*m.lock(), 400_000);
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
         }
+        assert_eq!(*m.lock(), 400_000);
     }
 }

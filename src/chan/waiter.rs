@@ -25,8 +25,10 @@
 //!   generic future's output is never obtained after a channel has committed the
 //!   select. A partner that meets a `POLLING` node sets `NOTIFIED` and passes it
 //!   over (it then completes with another waiter or queues itself); the owner sees
-//!   `NOTIFIED` when it tries to go back to `WAITING` and makes another pass, in
-//!   which it finds that partner.
+//!   `NOTIFIED` when it tries to go back to `WAITING` and instead looks again with
+//!   the locks of all its channels held (the select module's pass 2), where it
+//!   finds what that partner did; it stores `WAITING` under those locks, where no
+//!   partner can meet it.
 //! * `DONE`: the owner has finished (or is no longer interested); partners skip it.
 //!
 //! The owner reads the slot only after it has seen `selected(i)` (acquire), or

@@ -64,3 +64,11 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
         _ => Poll::Ready(()),
     }
 }
+
+/// Spends one unit of budget in an `async fn` (yielding first if it is spent): for
+/// a goro operation that can finish without reaching a goro future that does so
+/// itself (`Once::call_once` once done).
+#[inline]
+pub(crate) async fn proceed() {
+    futures_lite::future::poll_fn(poll_proceed).await
+}

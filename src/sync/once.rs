@@ -96,6 +96,8 @@ impl Once {
         Fut: Future<Output = ()>,
     {
         if self.is_done() {
+            // A yield point like every goro operation (the slow path's lock is one).
+            crate::runtime::coop::proceed().await;
             return;
         }
         let _g = self.lock.lock().await;
@@ -260,6 +262,7 @@ impl<T> OnceCell<T> {
         Fut: Future<Output = T>,
     {
         if let Some(v) = self.value.get() {
+            crate::runtime::coop::proceed().await;
             return v;
         }
         let _g = self.lock.lock().await;

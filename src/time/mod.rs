@@ -18,7 +18,14 @@
 //! [`std::time::Instant`]; a sleep is a future, so it only waits when awaited;
 //! `Timer` and `Ticker` are disarmed when dropped (Go's are garbage collected);
 //! `Timer::stop`/`reset` and `Ticker::stop`/`reset` follow Go 1.23: no stale value
-//! can be received after they return.
+//! can be received after they return. Go's `Sleep` parks for any positive duration
+//! (and returns at once for zero or less); goro's sleep whose deadline has passed
+//! by its first poll (`sleep(1ns)`, `sleep(ZERO)`) completes without parking, but it
+//! spends one unit of the cooperative budget like every goro operation that can
+//! complete at once, so a goroutine looping over it yields to the others every 128
+//! iterations instead of holding its worker (a full park per call would cost a
+//! timer and a trip through the scheduler each time). A [`timeout`] spends one unit
+//! per poll, so a loop over a timeout around a ready future yields too.
 
 pub(crate) mod driver;
 mod timeout;
@@ -95,6 +102,11 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if Instant::now() >= self.deadline {
+            // A sleep that is already over is a yield point too (see the module
+            // docs): `while !stop { sleep(1ns).await }` must not hold its worker.
+            if crate::runtime::coop::poll_proceed(cx).is_pending() {
+                return Poll::Pending;
+            }
             if let Some(k) = self.key.take() {
                 driver::remove(k);
             }
@@ -119,7 +131,8 @@ impl Drop for Sleep {
     }
 }
 
-/// Sleeps for `d` (Go's `time.Sleep`). A zero duration completes at once.
+/// Sleeps for `d` (Go's `time.Sleep`). A zero duration completes at once (a yield
+/// point all the same: see the module docs).
 ///
 /// ```
 /// use std::time::Duration;
@@ -131,7 +144,8 @@ pub fn sleep(d: Duration) -> Sleep {
     sleep_until(Instant::now().checked_add(d).unwrap_or_else(far_future))
 }
 
-/// Sleeps until `deadline`. A deadline in the past completes at once.
+/// Sleeps until `deadline`. A deadline in the past completes at once (a yield point
+/// all the same: see the module docs).
 ///
 /// ```
 /// use std::time::{Duration, Instant};

@@ -97,6 +97,12 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // A yield point even when the inner future is always ready at once (a
+        // goroutine looping over `timeout(d, ready_future)` must not hold its
+        // worker): one unit of cooperative budget per poll.
+        if crate::runtime::coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         let this = self.project();
         if let Poll::Ready(v) = this.fut.poll(cx) {
             return Poll::Ready(Ok(v));
