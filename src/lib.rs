@@ -61,6 +61,10 @@
 //! workers themselves. See the [`runtime`] module.
 
 #![warn(missing_docs)]
+// The SAFETY discipline, enforced: every `unsafe` block says why it is sound, and the
+// body of an `unsafe fn` is not one implicit `unsafe` block.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod atomic;
 pub mod chan;

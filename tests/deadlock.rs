@@ -326,6 +326,7 @@ fn no_report_for_a_plain_thread_that_sends_after_a_pause() {
 }
 
 #[test]
+#[cfg(feature = "net")]
 fn no_report_while_goroutines_wait_on_sockets() {
     // Every goroutine waits on the network (accept, read) for longer than the grace
     // period; a plain thread connects and writes after 1.5 s. Waiting on I/O is not
