@@ -409,7 +409,9 @@ fn main() {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local_addr");
         let loads = WaitGroup::new();
-        let server = goro::go(echo_server(listener, stop.clone()));
+        // The server outlives the clients: it stops after the loads have finished.
+        let (server_stop, stop_server) = Context::background().with_cancel();
+        let server = goro::go(echo_server(listener, server_stop));
         loads.go(repeat(stop.clone(), chan_round));
         loads.go(repeat(stop.clone(), mutex_round));
         loads.go(repeat(stop.clone(), timer_round));
@@ -449,6 +451,7 @@ fn main() {
             }
         }
         loads.wait().await;
+        stop_server.cancel();
         let _ = server.await;
         stop_fn.cancel();
         samples
