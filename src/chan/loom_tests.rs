@@ -317,11 +317,8 @@ fn select_send_and_recv_same_channel_two_partners() {
             let rx = rx.clone();
             move || rx.try_recv()
         });
-        let p2 = thread::spawn({
-            let tx = tx.clone();
-            move || tx.try_send(2).is_ok()
-        });
-        let (r1, r2) = (p1.join().unwrap(), p2.join().unwrap());
+        let r2 = tx.try_send(2).is_ok();
+        let r1 = p1.join().unwrap();
         tx.close();
         let won = s.join().unwrap();
         match won {
