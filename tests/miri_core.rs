@@ -115,38 +115,50 @@ fn close_releases_every_parked_sender_and_receiver() {
 }
 
 /// Goroutines each select between sending on one rendezvous channel and receiving
-/// from it: every value sent is received exactly once, never by its own select.
+/// from it, until four values have gone through: every value sent is received
+/// exactly once, never by its own select.
 #[test]
 fn select_send_and_recv_on_one_channel() {
     rt(async {
         let (tx, rx) = goro::chan::<u32>(0);
+        let (done_tx, done_rx) = goro::chan::<()>(0);
         let wg = WaitGroup::new();
-        let (got_tx, got_rx) = goro::chan::<(u32, u32)>(64);
+        // (value, u32::MAX) for a send, (value, receiver) for a receive.
+        let (got_tx, got_rx) = goro::chan::<(u32, u32)>(256);
         for g in 0..4u32 {
-            let (tx, rx, got_tx) = (tx.clone(), rx.clone(), got_tx.clone());
+            let (tx, rx, got_tx, done_rx) =
+                (tx.clone(), rx.clone(), got_tx.clone(), done_rx.clone());
             wg.go(async move {
-                let mut sent = 0;
-                let mut received = 0;
-                // Two selects each: with 4 goroutines, every one finds a partner.
-                while sent + received < 2 {
-                    let v = g * 10 + sent;
+                let mut n = 0;
+                loop {
+                    let v = g * 1000 + n;
                     goro::select! {
-                        r = tx.send(v) => { r.unwrap(); sent += 1; got_tx.send((v, u32::MAX)).await.unwrap(); },
+                        r = tx.send(v) => {
+                            r.unwrap();
+                            n += 1;
+                            got_tx.send((v, u32::MAX)).await.unwrap();
+                        },
                         v = rx.recv() => {
                             let v = v.unwrap();
-                            assert_ne!(v / 10, g, "a select met itself");
-                            received += 1;
+                            assert_ne!(v / 1000, g, "a select met itself");
                             got_tx.send((v, g)).await.unwrap();
                         },
+                        _ = done_rx.recv() => break,
                     }
                 }
             });
         }
-        drop(got_tx);
+        drop((got_tx, done_rx));
+        let (mut sent, mut received) = (Vec::new(), Vec::new());
+        while received.len() < 4 {
+            match got_rx.recv().await.unwrap() {
+                (v, u32::MAX) => sent.push(v),
+                (v, _) => received.push(v),
+            }
+        }
+        done_tx.close();
         wg.wait().await;
-        let mut sent = Vec::new();
-        let mut received = Vec::new();
-        while let Ok((v, by)) = got_rx.try_recv() {
+        while let Some((v, by)) = got_rx.recv().await {
             if by == u32::MAX {
                 sent.push(v);
             } else {
@@ -156,7 +168,6 @@ fn select_send_and_recv_on_one_channel() {
         sent.sort_unstable();
         received.sort_unstable();
         assert_eq!(sent, received);
-        assert_eq!(sent.len(), 4);
     });
 }
 
