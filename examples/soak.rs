@@ -358,7 +358,9 @@ fn growth(samples: &[Sample]) -> Vec<String> {
     let mean = |s: &[Sample], f: fn(&Sample) -> f64| s.iter().map(f).sum::<f64>() / s.len() as f64;
     let first = &samples[..n];
     let last = &samples[samples.len() - n..];
-    let checks: [(&str, fn(&Sample) -> f64, f64); 4] = [
+    // (name, figure, fixed slack)
+    type Check = (&'static str, fn(&Sample) -> f64, f64);
+    let checks: [Check; 4] = [
         ("goroutines", |s| s.goroutines, 200.0),
         ("RSS KiB", |s| s.rss_kib, 16.0 * 1024.0),
         ("open fds", |s| s.fds, 32.0),

@@ -327,3 +327,33 @@ fn outliving_unblock_runs_a_job() {
         assert_eq!(v, 42);
     });
 }
+
+/// The goroutine snapshot reads every parked goroutine's metadata through the
+/// registry (a pointer into each task allocation, checked by Miri with strict
+/// provenance).
+#[test]
+fn snapshot_of_parked_goroutines() {
+    rt(async {
+        let (tx, rx) = goro::chan::<u8>(0);
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let rx = rx.clone();
+                goro::go(async move { rx.recv().await })
+            })
+            .collect();
+        let mut tries = 0;
+        while goro::runtime::goroutines().len() < 2 {
+            tries += 1;
+            assert!(tries < 10_000, "the parked goroutines never showed");
+            goro::yield_now().await;
+        }
+        for g in goro::runtime::goroutines() {
+            assert_eq!(g.waiting_on, Some("chan receive"));
+        }
+        assert!(goro::runtime::dump_string().contains("chan receive"));
+        tx.close();
+        for h in hs {
+            assert_eq!(h.await.unwrap(), None);
+        }
+    });
+}
