@@ -603,7 +603,7 @@ mod tests {
     #[test]
     fn dropped_children_unregister() {
         let (root, _cancel) = Context::background().with_cancel();
-        for _ in 0..10_000 {
+        for _ in 0..if cfg!(miri) { 100 } else { 10_000 } {
             let (child, cancel) = root.with_cancel();
             let (grandchild, _c) = child.with_timeout(Duration::from_secs(60));
             drop(child);
@@ -645,8 +645,10 @@ mod tests {
                 let (root, started) = (root.clone(), started.clone());
                 std::thread::spawn(move || {
                     let mut kept = Vec::new();
-                    for i in 0..2000 {
-                        if i == 500 {
+                    // Miri: a tenth of the rounds.
+                    let n = if cfg!(miri) { 200 } else { 2000 };
+                    for i in 0..n {
+                        if i == n / 4 {
                             started.done();
                         }
                         let (c, _cc) = root.with_cancel();

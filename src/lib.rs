@@ -69,6 +69,10 @@
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The SAFETY discipline, enforced: every `unsafe` block says why it is sound, and the
+// body of an `unsafe fn` is not one implicit `unsafe` block.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod atomic;
 pub mod chan;

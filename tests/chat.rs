@@ -1,6 +1,7 @@
 //! The chat server example (examples/chat.rs, its server in examples/chat/server.rs),
 //! run in-process on 127.0.0.1 port 0 with real TCP clients: greetings, arrivals,
 //! messages, departures, the bounded mode, and an over-long line.
+#![cfg(feature = "net")]
 
 #[path = "../examples/chat/server.rs"]
 mod chat;

@@ -2,6 +2,7 @@
 //! 127.0.0.1 port 0 and driven with real HTTP requests written on plain TCP:
 //! routes, errors, keep-alive, a stalled client, and graceful shutdown (in-flight
 //! requests finish, idle connections close, new connections are refused).
+#![cfg(feature = "net")]
 
 mod common;
 #[path = "../examples/http_service.rs"]

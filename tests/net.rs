@@ -1,5 +1,6 @@
 //! goro::net: TCP, UDP and Unix sockets from goroutines, and their faults.
 //! Every test is bounded by `run_within`; loopback addresses only.
+#![cfg(feature = "net")]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! poller), polling handed from the fallback to a runtime's workers when one starts,
 //! and back when it ends. One test only: the process must have no runtime running
 //! when it starts (integration-test files are separate processes).
+#![cfg(feature = "net")]
 
 mod common;
 

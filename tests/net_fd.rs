@@ -3,6 +3,7 @@
 //!
 //! Alone in its own test binary (one process, one test) so that no other test opens
 //! descriptors while it counts.
+#![cfg(feature = "net")]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! goro's reactor under load: two runtimes doing I/O with each other through the
 //! one reactor, and a stress of partial reads and writes (the readiness cache must
 //! never lose an edge).
+#![cfg(feature = "net")]
 
 mod common;
 

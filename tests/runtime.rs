@@ -204,9 +204,13 @@ fn unblock_does_not_stall_one_worker() {
         goro::Runtime::builder().workers(1).build().block_on(async {
             let progressed = Arc::new(AtomicUsize::new(0));
             let p = progressed.clone();
+            // The blocking job waits until the other goroutine has made all its
+            // steps: if the job stalled the only worker, it would wait forever (and
+            // `within` fail), however slow or loaded the machine.
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
             let sleeper = goro::go(async move {
-                goro::unblock(|| std::thread::sleep(Duration::from_millis(200))).await;
-                p.load(SeqCst)
+                let ok = goro::unblock(move || done_rx.recv_timeout(Duration::from_secs(8))).await;
+                (ok.is_ok(), p.load(SeqCst))
             });
             let p = progressed.clone();
             let other = goro::go(async move {
@@ -214,10 +218,11 @@ fn unblock_does_not_stall_one_worker() {
                     p.fetch_add(1, SeqCst);
                     goro::yield_now().await;
                 }
+                done_tx.send(()).unwrap();
             });
             other.await.unwrap();
-            // The other goroutine finished all its steps while the job slept.
-            assert_eq!(sleeper.await.unwrap(), 100);
+            // The other goroutine finished all its steps while the job blocked.
+            assert_eq!(sleeper.await.unwrap(), (true, 100));
         })
     });
 }

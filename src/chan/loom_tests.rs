@@ -365,5 +365,85 @@ fn two_selects_lock_in_address_order() {
             _ => assert_eq!(theirs, 'c'),
         }
         drop((rx_a, rx_b));
+/// How a select with a send case and a receive case on one channel ended.
+#[derive(Debug, PartialEq)]
+enum SendOrRecv {
+    Sent(bool),
+    Got(Option<u32>),
+}
+
+/// A select with a send case and a receive case on the same rendezvous channel.
+async fn send_or_recv_same(
+    tx: &crate::chan::Sender<u32>,
+    rx: &crate::chan::Receiver<u32>,
+) -> SendOrRecv {
+    crate::select! {
+        r = tx.send(1) => SendOrRecv::Sent(r.is_ok()),
+        v = rx.recv() => SendOrRecv::Got(v),
+    }
+}
+
+/// A select sending and receiving on one unbuffered channel never meets itself: with a
+/// blocking receiver as the only partner, its send case is the one that happens
+/// (whichever of the two parks first), and the receiver gets the value.
+#[test]
+fn select_send_and_recv_same_channel_recv_partner() {
+    model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let rx2 = rx.clone();
+        let partner = thread::spawn(move || block_on(rx2.recv()));
+        let won = block_on(send_or_recv_same(&tx, &rx));
+        assert_eq!(won, SendOrRecv::Sent(true));
+        assert_eq!(partner.join().unwrap(), Some(1));
+    });
+}
+
+/// The mirror image: with a blocking sender as the only partner, the select's
+/// receive case happens and gets the sender's value, never its own.
+#[test]
+fn select_send_and_recv_same_channel_send_partner() {
+    model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let tx2 = tx.clone();
+        let partner = thread::spawn(move || block_on(tx2.send(2)).is_ok());
+        let won = block_on(send_or_recv_same(&tx, &rx));
+        assert_eq!(won, SendOrRecv::Got(Some(2)));
+        assert!(partner.join().unwrap());
+    });
+}
+
+/// The select parked on both cases of one rendezvous channel, met by a `try_recv`
+/// and a `try_send` at once, then the channel closed: at most one partner completes
+/// with the select, and then exactly with the case it reports; if neither did, the
+/// close ends it with no effect.
+#[test]
+fn select_send_and_recv_same_channel_two_partners() {
+    model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let (tx2, rx2) = (tx.clone(), rx.clone());
+        let s = thread::spawn(move || block_on(send_or_recv_same(&tx2, &rx2)));
+        let p1 = thread::spawn({
+            let rx = rx.clone();
+            move || rx.try_recv()
+        });
+        let r2 = tx.try_send(2).is_ok();
+        let r1 = p1.join().unwrap();
+        tx.close();
+        let won = s.join().unwrap();
+        match won {
+            SendOrRecv::Sent(true) => {
+                assert_eq!(r1, Ok(1));
+                assert!(!r2);
+            }
+            SendOrRecv::Got(Some(v)) => {
+                assert_eq!(v, 2);
+                assert!(r2);
+                assert!(r1.is_err());
+            }
+            SendOrRecv::Sent(false) | SendOrRecv::Got(None) => {
+                assert!(r1.is_err());
+                assert!(!r2);
+            }
+        }
     });
 }

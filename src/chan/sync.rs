@@ -305,7 +305,7 @@ mod tests {
             .map(|_| {
                 let m = m.clone();
                 std::thread::spawn(move || {
-                    for _ in 0..100_000 {
+                    for _ in 0..if cfg!(miri) { 200 } else { 100_000 } {
                         *m.lock() += 1;
                     }
                 })

@@ -206,17 +206,18 @@ mod tests {
 
     #[test]
     fn no_lost_wakeup_stress() {
+        const N: usize = if cfg!(miri) { 300 } else { 20_000 };
         let p = Arc::new(Parker::new());
         let flag = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let (p2, f2) = (p.clone(), flag.clone());
         let h = std::thread::spawn(move || {
-            for i in 1..=20_000 {
+            for i in 1..=N {
                 while f2.load(SeqCst) < i {
                     p2.park(None);
                 }
             }
         });
-        for i in 1..=20_000 {
+        for i in 1..=N {
             flag.store(i, SeqCst);
             p.unpark();
         }

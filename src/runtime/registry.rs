@@ -13,10 +13,22 @@
 use std::sync::Mutex;
 use std::task::Waker;
 
-/// An entry: generation, the goroutine's waker, and the address of its `Meta`
+use super::task::Meta;
+
+/// A pointer to a goroutine's `Meta` (a pointer, not an address, so that it keeps its
+/// provenance: Miri's `-Zmiri-strict-provenance` rejects an integer-to-pointer cast).
+#[derive(Clone, Copy)]
+pub(crate) struct MetaPtr(pub(crate) *const Meta);
+
+// SAFETY: a `MetaPtr` is only dereferenced in `Registry::for_each`, under the shard
+// lock, while its entry holds the goroutine's waker (which keeps the allocation alive);
+// `Meta` is `Sync` (atomics, `Arc`, `&'static`), so reading it from any thread is sound.
+unsafe impl Send for MetaPtr {}
+
+/// An entry: generation, the goroutine's waker, and a pointer to its `Meta`
 /// (valid while the entry holds the waker, which keeps the task allocation alive).
 struct Shard {
-    entries: Vec<(u32, Option<Waker>, usize)>,
+    entries: Vec<(u32, Option<Waker>, MetaPtr)>,
     free: Vec<u32>,
     live: usize,
 }
@@ -51,14 +63,14 @@ impl Registry {
     }
 
     /// Registers `waker` in shard `hint % shards`; returns its key.
-    pub(crate) fn insert(&self, hint: usize, waker: Waker, meta: usize) -> Key {
+    pub(crate) fn insert(&self, hint: usize, waker: Waker, meta: MetaPtr) -> Key {
         let si = hint % self.shards.len();
         let mut s = self.shard(si);
         s.live += 1;
         let idx = match s.free.pop() {
             Some(i) => i,
             None => {
-                s.entries.push((0, None, 0));
+                s.entries.push((0, None, MetaPtr(std::ptr::null())));
                 (s.entries.len() - 1) as u32
             }
         };
@@ -125,7 +137,7 @@ impl Registry {
     }
 
     /// Calls `f` with the `Meta` of every registered goroutine, under its shard lock.
-    pub(crate) fn for_each(&self, mut f: impl FnMut(&super::task::Meta)) {
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Meta)) {
         for i in 0..self.shards.len() {
             let s = self.shard(i);
             for e in s.entries.iter() {
@@ -133,7 +145,7 @@ impl Registry {
                     // SAFETY: the entry holds the goroutine's waker, a reference to
                     // its task allocation, which contains the `Meta` at this address;
                     // the entry cannot be removed while we hold the shard lock.
-                    f(unsafe { &*(e.2 as *const super::task::Meta) });
+                    f(unsafe { &*e.2 .0 });
                 }
             }
         }

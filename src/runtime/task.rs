@@ -228,7 +228,7 @@ impl<F: Future> Future for GoFuture<'_, F> {
                     let key = shared.registry.insert(
                         super::worker::shard_hint(),
                         cx.waker().clone(),
-                        meta as *const Meta as usize,
+                        super::registry::MetaPtr(meta),
                     );
                     // SeqCst pairs with `cancel`: either it sees the key and wakes us
                     // through the registry, or we see its flag here.
