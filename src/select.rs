@@ -738,7 +738,12 @@ impl LockSet {
     /// Adds `l` unless it is there (a channel used by two cases is locked once).
     fn insert(&mut self, l: &RawLock) {
         let p: *const RawLock = l;
-        let at = match self.as_slice().binary_search(&p) {
+        // SAFETY: every pointer in the set is the lock of a channel that a case
+        // of the select refers to, alive for this poll.
+        let at = match self
+            .as_slice()
+            .binary_search_by_key(&l.order_key(), |&q| unsafe { (*q).order_key() })
+        {
             Ok(_) => return,
             Err(at) => at,
         };

@@ -94,7 +94,7 @@ no_starvation_tests!(timeout_expired, || async {
 });
 // time: timer channels (a receive finds the value, or waits for the fire).
 no_starvation_tests!(after_zero, || async {
-    goro::time::after(Duration::ZERO).await;
+    goro::time::after(Duration::ZERO).recv().await;
 });
 no_starvation_tests!(timer_zero, || async {
     let t = goro::time::Timer::new(Duration::ZERO);

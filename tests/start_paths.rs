@@ -56,11 +56,13 @@ fn block_on_with_two_workers_runs_main_on_the_caller() {
     });
 }
 
+#[cfg(feature = "macros")]
 #[goro::main(workers = 1)]
 async fn main_attribute_one_worker(caller: ThreadId) -> ThreadId {
     main_body(caller, true).await
 }
 
+#[cfg(feature = "macros")]
 #[test]
 fn main_attribute_with_workers_is_run() {
     within(20, || {
@@ -69,12 +71,14 @@ fn main_attribute_with_workers_is_run() {
     });
 }
 
+#[cfg(feature = "macros")]
 #[goro::test(workers = 1)]
 async fn test_attribute_with_one_worker_is_run() {
     let me = std::thread::current().id();
     assert_eq!(main_body(me, true).await, me);
 }
 
+#[cfg(feature = "macros")]
 #[goro::test]
 async fn test_attribute_is_run() {
     let me = std::thread::current().id();

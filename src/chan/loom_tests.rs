@@ -365,6 +365,9 @@ fn two_selects_lock_in_address_order() {
             _ => assert_eq!(theirs, 'c'),
         }
         drop((rx_a, rx_b));
+    });
+}
+
 /// How a select with a send case and a receive case on one channel ended.
 #[derive(Debug, PartialEq)]
 enum SendOrRecv {

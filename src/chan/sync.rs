@@ -59,6 +59,18 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[doc(hidden)]
 pub struct RawLock {
     locked: AtomicBool,
+    /// Under loom, the lock's place in the lock order: its creation number in
+    /// this execution (addresses differ between loom's executions, which would
+    /// make the model nondeterministic).
+    #[cfg(loom)]
+    id: usize,
+}
+
+#[cfg(loom)]
+loom::lazy_static! {
+    /// Numbers the channel locks of one loom execution (reset by loom for each).
+    static ref NEXT_LOCK_ID: loom::sync::atomic::AtomicUsize =
+        loom::sync::atomic::AtomicUsize::new(0);
 }
 
 /// Rounds of pause hints (round `i`: `2^i` pauses) before each try turns into
@@ -78,6 +90,21 @@ impl RawLock {
     fn new() -> RawLock {
         RawLock {
             locked: AtomicBool::new(false),
+            id: NEXT_LOCK_ID.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// The key of the global lock order (Go's `lockorder`): the lock's address
+    /// (under loom, its creation number, which is deterministic).
+    #[inline]
+    pub(crate) fn order_key(&self) -> usize {
+        #[cfg(not(loom))]
+        {
+            self as *const RawLock as usize
+        }
+        #[cfg(loom)]
+        {
+            self.id
         }
     }
 
@@ -180,8 +207,9 @@ impl<T> Mutex<T> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.raw.lock();
         // SAFETY: we just took the lock; the guard releases it.
+        let data = unsafe { self.locked() };
         MutexGuard {
-            data: std::mem::ManuallyDrop::new(unsafe { self.locked() }),
+            data: std::mem::ManuallyDrop::new(data),
             raw: &self.raw,
         }
     }
@@ -203,9 +231,8 @@ impl<T> Mutex<T> {
         #[cfg(not(loom))]
         {
             // SAFETY: per the contract, exclusive access while the lock is held.
-            Locked {
-                ptr: unsafe { &mut *self.value.0.get() },
-            }
+            let ptr = unsafe { &mut *self.value.0.get() };
+            Locked { ptr }
         }
         #[cfg(loom)]
         {

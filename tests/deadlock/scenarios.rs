@@ -57,11 +57,13 @@ pub static CASES: &[Case] = &[
         Expect::Deadlock(&["goroutine main [chan receive]", "[sync.WaitGroup.Wait]"]),
         detected_in_block_on_with_one_worker,
     ),
+    #[cfg(feature = "macros")]
     case(
         "detected_under_goro_main_with_one_worker",
         Expect::Deadlock(&["goroutine main [chan send]"]),
         detected_under_goro_main_with_one_worker,
     ),
+    #[cfg(feature = "macros")]
     case(
         "detected_under_goro_main",
         Expect::Deadlock(&["goroutine main [sync.Mutex.Lock]"]),
@@ -276,12 +278,14 @@ fn detected_in_block_on_with_one_worker() {
     });
 }
 
+#[cfg(feature = "macros")]
 #[goro::main(workers = 1)]
 async fn detected_under_goro_main_with_one_worker() {
     let (tx, _rx) = goro::chan::<u8>(0);
     tx.send(1).await.unwrap();
 }
 
+#[cfg(feature = "macros")]
 #[goro::main]
 async fn detected_under_goro_main() {
     let m = goro::sync::Mutex::new(());
