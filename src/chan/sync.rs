@@ -4,7 +4,7 @@
 //! [`RawLock`]) are model-checked by loom without changing the code.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -58,7 +58,16 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// select-case trait can name it.)
 #[doc(hidden)]
 pub struct RawLock {
+    #[cfg(not(loom))]
     locked: AtomicBool,
+    /// Under loom the lock blocks instead of spinning (loom cannot explore a spin
+    /// loop: every turn of it is a new branch of the model, so any model with a
+    /// contended lock exceeds loom's branch limit). The flag behind loom's mutex
+    /// is the lock word; a thread that finds it set waits on `freed`.
+    #[cfg(loom)]
+    locked: loom::sync::Mutex<bool>,
+    #[cfg(loom)]
+    freed: loom::sync::Condvar,
     /// Under loom, the lock's place in the lock order: its creation number in
     /// this execution (addresses differ between loom's executions, which would
     /// make the model nondeterministic).
@@ -89,7 +98,8 @@ impl RawLock {
     #[cfg(loom)]
     fn new() -> RawLock {
         RawLock {
-            locked: AtomicBool::new(false),
+            locked: loom::sync::Mutex::new(false),
+            freed: loom::sync::Condvar::new(),
             id: NEXT_LOCK_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -109,6 +119,7 @@ impl RawLock {
     }
 
     /// Takes the lock (without a guard: pair it with [`RawLock::unlock`]).
+    #[cfg(not(loom))]
     #[inline]
     pub(crate) fn lock(&self) {
         if self
@@ -145,21 +156,14 @@ impl RawLock {
         }
     }
 
-    /// Under loom a spinning thread must yield to the model's scheduler.
+    /// Under loom: waits until the flag is clear, then sets it.
     #[cfg(loom)]
-    fn lock_contended(&self) {
-        loop {
-            while self.locked.load(Ordering::Relaxed) {
-                loom::thread::yield_now();
-            }
-            if self
-                .locked
-                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
-            {
-                return;
-            }
+    pub(crate) fn lock(&self) {
+        let mut locked = self.locked.lock().unwrap();
+        while *locked {
+            locked = self.freed.wait(locked).unwrap();
         }
+        *locked = true;
     }
 
     /// Releases the lock.
@@ -169,7 +173,13 @@ impl RawLock {
     /// reference to the data is used after this.
     #[inline]
     pub(crate) unsafe fn unlock(&self) {
+        #[cfg(not(loom))]
         self.locked.store(false, Ordering::Release);
+        #[cfg(loom)]
+        {
+            *self.locked.lock().unwrap() = false;
+            self.freed.notify_one();
+        }
     }
 }
 
