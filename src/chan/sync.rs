@@ -337,12 +337,13 @@ mod tests {
     /// lock excludes (and its `unsafe` accessors are sound in use).
     #[test]
     fn excludes_under_contention() {
+        const PER_THREAD: u64 = if cfg!(miri) { 200 } else { 100_000 };
         let m = Arc::new(Mutex::new(0u64));
         let threads: Vec<_> = (0..4)
             .map(|_| {
                 let m = m.clone();
                 std::thread::spawn(move || {
-                    for _ in 0..if cfg!(miri) { 200 } else { 100_000 } {
+                    for _ in 0..PER_THREAD {
                         *m.lock() += 1;
                     }
                 })
@@ -351,6 +352,6 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        assert_eq!(*m.lock(), 400_000);
+        assert_eq!(*m.lock(), 4 * PER_THREAD);
     }
 }

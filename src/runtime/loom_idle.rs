@@ -1,42 +1,45 @@
-//! Loom model of the idle/notify protocol of `worker.rs` (`notify_work` against
-//! `park`), reduced to its shared variables: a run queue (a counter), the number of
-//! searching workers, the idle list and a parker per worker. The orderings and the
-//! order of steps are those of the real code; the model checks that work pushed
-//! while the only other worker is going to sleep is always run (no lost wake-up).
+//! Loom models of the workers' idle/searching protocol: the real [`Idle`] and the
+//! real [`Parker`], driven by the steps `worker.rs` takes around them (a push then
+//! `Shared::notify_work`; a worker's search, `Worker::park` and its wake-up), with a
+//! counter standing in for the run queues. The models check that work pushed while
+//! workers are going to sleep is always run (no lost wake-up): a lost one would
+//! leave a worker parked forever, which loom reports as a deadlock.
 //!
-//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --lib runtime::loom_idle`.
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --no-default-features --lib
+//! runtime::loom_idle`.
 
-use loom::sync::atomic::{fence, AtomicUsize, Ordering::SeqCst};
-use loom::sync::{Arc, Mutex};
+use loom::sync::atomic::AtomicUsize;
+use loom::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
+use super::idle::Idle;
 use super::park::Parker;
 
 struct Model {
+    idle: Idle,
+    parkers: Vec<Parker>,
+    /// The run queues, reduced to a count of runnable tasks.
     queue: AtomicUsize,
-    searching: AtomicUsize,
-    num_idle: AtomicUsize,
-    idle: Mutex<Vec<usize>>,
-    parker: Parker,
     done: AtomicUsize,
 }
 
 impl Model {
-    /// `Shared::notify_work` after a push.
+    fn new(workers: usize) -> Model {
+        Model {
+            idle: Idle::new(workers),
+            parkers: (0..workers).map(|_| Parker::new()).collect(),
+            queue: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+        }
+    }
+
+    /// A push onto a run queue, then `Shared::notify_work` (`wake_one(false)`).
     fn push_and_notify(&self) {
         self.queue.fetch_add(1, SeqCst);
-        fence(SeqCst);
-        if self.searching.load(SeqCst) != 0 || self.num_idle.load(SeqCst) == 0 {
-            return;
-        }
-        let mut idle = self.idle.lock().unwrap();
-        if self.searching.load(SeqCst) != 0 {
-            return;
-        }
-        if idle.pop().is_some() {
-            self.num_idle.fetch_sub(1, SeqCst);
-            self.searching.fetch_add(1, SeqCst);
-            drop(idle);
-            self.parker.unpark();
+        if self.idle.should_wake() {
+            if let Some(i) = self.idle.pick(false) {
+                self.parkers[i].unpark();
+            }
         }
     }
 
@@ -51,62 +54,56 @@ impl Model {
         false
     }
 
-    /// The worker loop: search (as a searcher), then `Worker::park`.
-    fn worker(&self, want: usize) {
-        let mut searching = true;
-        self.searching.fetch_add(1, SeqCst);
+    /// Worker `index` until `want` tasks have run: `next_task`/`search`, then
+    /// `run_task` (a last searcher that found work notifies), else `park`.
+    fn worker(&self, index: usize, want: usize) {
+        let mut searching = false;
         while self.done.load(SeqCst) < want {
+            if !searching && self.idle.start_searching(self.parkers.len()) {
+                searching = true;
+            }
             if self.take() {
                 if searching {
                     searching = false;
-                    self.searching.fetch_sub(1, SeqCst);
+                    if self.idle.stop_searching() && self.idle.should_wake() {
+                        if let Some(i) = self.idle.pick(false) {
+                            self.parkers[i].unpark();
+                        }
+                    }
                 }
                 self.done.fetch_add(1, SeqCst);
                 continue;
             }
-            // park
+            // `Worker::park`: stop searching, go idle, re-check, sleep, leave.
             if searching {
                 searching = false;
-                self.searching.fetch_sub(1, SeqCst);
+                self.idle.stop_searching();
             }
-            {
-                let mut idle = self.idle.lock().unwrap();
-                idle.push(0);
-                self.num_idle.fetch_add(1, SeqCst);
+            self.idle.go_idle(index);
+            if self.queue.load(SeqCst) == 0 && self.done.load(SeqCst) < want {
+                self.parkers[index].park(None);
             }
-            fence(SeqCst);
-            if self.queue.load(SeqCst) == 0 {
-                self.parker.park(None);
+            if self.idle.leave_idle(index) {
+                searching = true; // picked: counted as searching on our behalf
             }
-            let mut idle = self.idle.lock().unwrap();
-            if let Some(p) = idle.iter().position(|&i| i == 0) {
-                idle.swap_remove(p);
-                self.num_idle.fetch_sub(1, SeqCst);
-            } else {
-                searching = true; // notified: counted as searching for us
-            }
+        }
+        if searching {
+            self.idle.stop_searching();
         }
     }
 }
 
+/// One worker going to sleep while another thread pushes twice.
 #[test]
 fn pushed_work_is_never_stranded() {
     loom::model(|| {
-        let m = Arc::new(Model {
-            queue: AtomicUsize::new(0),
-            searching: AtomicUsize::new(0),
-            num_idle: AtomicUsize::new(0),
-            idle: Mutex::new(Vec::new()),
-            parker: Parker::new(),
-            done: AtomicUsize::new(0),
-        });
+        let m = Arc::new(Model::new(1));
         let m2 = m.clone();
-        let w = loom::thread::spawn(move || m2.worker(2));
+        let w = loom::thread::spawn(move || m2.worker(0, 2));
         m.push_and_notify();
         m.push_and_notify();
-        // If a wake-up were lost, the worker would park forever and loom would
-        // report a deadlock.
         w.join().unwrap();
         assert_eq!(m.done.load(SeqCst), 2);
+        assert_eq!(m.idle.num_idle(), 0);
     });
 }

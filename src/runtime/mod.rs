@@ -55,6 +55,7 @@
 mod blocking;
 pub(crate) mod coop;
 pub(crate) mod deadlock;
+mod idle;
 #[cfg(all(test, loom))]
 mod loom_idle;
 pub(crate) mod names;

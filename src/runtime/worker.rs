@@ -20,6 +20,8 @@
 //!
 //! # Invariants (no lost wake-up, no thundering herd)
 //!
+//! - The idle/searching protocol is [`idle`](super::idle)'s (its module docs hold
+//!   the Dekker argument; its loom model runs that code):
 //! - At most about half the active workers search at once (Go's rule).
 //! - Whoever makes work stealable (pushes onto an empty ring, or to the injector)
 //!   then calls [`Shared::notify_work`]: after a `SeqCst` fence it wakes one parked worker, and
@@ -45,13 +47,14 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
 use async_task::ScheduleInfo;
 use concurrent_queue::ConcurrentQueue;
 
+use super::idle::Idle;
 use super::park::Parker;
 use super::queue::{Local, Task};
 use super::registry::Registry;
@@ -88,11 +91,6 @@ struct Counts {
     finished: AtomicU64,
 }
 
-struct Idle {
-    list: Vec<usize>,
-    in_list: Vec<bool>,
-}
-
 /// State shared by a runtime's workers and handles.
 ///
 /// A `Shared` is never freed: goroutines refer to it by `&'static` (no reference
@@ -105,9 +103,8 @@ pub(crate) struct Shared {
     pub(crate) panic_abort: AtomicBool,
     pub(crate) slots: Box<[Slot]>,
     pub(crate) injector: ConcurrentQueue<Task>,
-    idle: Mutex<Idle>,
-    num_idle: AtomicUsize,
-    num_searching: AtomicUsize,
+    /// Who sleeps and who searches (see `idle`).
+    idle: Idle,
     pub(crate) shutdown: AtomicBool,
     closed: AtomicBool,
     pub(crate) registry: Registry,
@@ -123,9 +120,6 @@ pub(crate) struct Shared {
     /// This runtime's id (fresh for every runtime, also a recycled `Shared`): the
     /// owner of its threads in `threads`.
     pub(crate) id: AtomicU64,
-    /// Counts workers leaving the idle state (for the deadlock check: nothing can
-    /// have run in between two equal readings while every worker was idle).
-    idle_epoch: AtomicU64,
     /// Whether a parked worker is watching for stranded `next` tasks.
     watcher: AtomicBool,
     /// Deadlock detection (see `deadlock`): on, goroutines whose waker is held by
@@ -227,13 +221,7 @@ impl Shared {
         }
         self.foreign_spawned.store(0, SeqCst);
         self.foreign_finished.store(0, SeqCst);
-        self.num_idle.store(0, SeqCst);
-        self.num_searching.store(0, SeqCst);
-        {
-            let mut idle = self.lock_idle();
-            idle.list.clear();
-            idle.in_list.iter_mut().for_each(|b| *b = false);
-        }
+        self.idle.reset();
         self.mains.store(0, SeqCst);
         *self.slot0.lock().unwrap_or_else(|e| e.into_inner()) = Slot0State::default();
         self.slot0_wanted.store(false, SeqCst);
@@ -258,12 +246,7 @@ impl Shared {
                 })
                 .collect(),
             injector: ConcurrentQueue::unbounded(),
-            idle: Mutex::new(Idle {
-                list: Vec::with_capacity(n),
-                in_list: vec![false; n],
-            }),
-            num_idle: AtomicUsize::new(0),
-            num_searching: AtomicUsize::new(0),
+            idle: Idle::new(n),
             shutdown: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             registry: Registry::new(n + 1),
@@ -274,7 +257,6 @@ impl Shared {
             slot0_cv: Condvar::new(),
             slot0_wanted: AtomicBool::new(false),
             id: AtomicU64::new(0),
-            idle_epoch: AtomicU64::new(0),
             watcher: AtomicBool::new(false),
             detect_deadlock: AtomicBool::new(true),
             foreign_goroutines: AtomicUsize::new(0),
@@ -282,10 +264,6 @@ impl Shared {
             main_location: Mutex::new(None),
             remote_wakes: AtomicU64::new(0),
         }
-    }
-
-    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Idle> {
-        self.idle.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn schedule_remote(&self, task: Task) {
@@ -300,25 +278,14 @@ impl Shared {
 
     /// Wakes one parked worker if work was made stealable and nobody is searching.
     pub(crate) fn notify_work(&self) {
-        fence(SeqCst);
-        if self.num_searching.load(Relaxed) != 0 || self.num_idle.load(Relaxed) == 0 {
-            return;
+        if self.idle.should_wake() {
+            self.wake_one(false);
         }
-        self.wake_one(false);
     }
 
     /// Unparks one idle worker (`force`: even if some worker is searching).
     pub(crate) fn wake_one(&self, force: bool) {
-        let mut idle = self.lock_idle();
-        if !force && self.num_searching.load(SeqCst) != 0 {
-            return;
-        }
-        if let Some(i) = idle.list.pop() {
-            idle.in_list[i] = false;
-            self.num_idle.fetch_sub(1, SeqCst);
-            self.idle_epoch.fetch_add(1, SeqCst);
-            self.num_searching.fetch_add(1, SeqCst);
-            drop(idle);
+        if let Some(i) = self.idle.pick(force) {
             self.slots[i].parker.unpark();
         }
     }
@@ -357,7 +324,7 @@ impl Shared {
         use super::deadlock::FOREIGN;
         let mw = self.main_wait.load(SeqCst);
         self.detect_deadlock.load(Relaxed)
-            && self.num_idle.load(SeqCst) == self.slots.len()
+            && self.idle.num_idle() == self.slots.len()
             && !main.woken.load(SeqCst)
             && mw != 0
             && mw & FOREIGN == 0
@@ -372,7 +339,7 @@ impl Shared {
     /// A number that changes whenever a goroutine runs, a worker leaves the idle
     /// state or a goroutine is woken from outside.
     fn progress(&self) -> u64 {
-        self.idle_epoch.load(SeqCst)
+        self.idle.epoch()
             + self.remote_wakes.load(SeqCst)
             + self
                 .slots
@@ -658,7 +625,7 @@ impl Worker {
             if q.push(old, &self.shared.injector) {
                 self.shared.notify_work();
             }
-        } else if !self.shared.watcher.load(Relaxed) && self.shared.num_idle.load(Relaxed) > 0 {
+        } else if !self.shared.watcher.load(Relaxed) && self.shared.idle.any_idle_relaxed() {
             // Nobody watches `next` slots: wake a worker to do so (see `park`).
             self.shared.wake_one(false);
         }
@@ -824,7 +791,7 @@ impl Worker {
     }
 
     fn run_task(&self, t: Task) {
-        if self.searching.replace(false) && self.shared.num_searching.fetch_sub(1, SeqCst) == 1 {
+        if self.searching.replace(false) && self.shared.idle.stop_searching() {
             // We were the last searcher and found work: there may be more.
             self.shared.notify_work();
         }
@@ -856,11 +823,9 @@ impl Worker {
         let sh = self.shared;
         let n = sh.slots.len();
         if !self.searching.get() {
-            let active = n - sh.num_idle.load(SeqCst);
-            if 2 * sh.num_searching.load(SeqCst) >= active.max(1) {
+            if !sh.idle.start_searching(n) {
                 return None;
             }
-            sh.num_searching.fetch_add(1, SeqCst);
             self.searching.set(true);
         }
         let mine = &self.slot().queue;
@@ -899,15 +864,9 @@ impl Worker {
     fn park(&self, main: Option<&MainWake>) {
         let sh = self.shared;
         if self.searching.replace(false) {
-            sh.num_searching.fetch_sub(1, SeqCst);
+            sh.idle.stop_searching();
         }
-        {
-            let mut idle = sh.lock_idle();
-            idle.in_list[self.index] = true;
-            idle.list.push(self.index);
-            sh.num_idle.fetch_add(1, SeqCst);
-        }
-        fence(SeqCst);
+        sh.idle.go_idle(self.index);
         let ready = sh.has_work()
             || sh.shutdown.load(SeqCst)
             || (self.stand_in && sh.slot0_wanted.load(SeqCst))
@@ -940,7 +899,7 @@ impl Worker {
                 }
                 None if sh.detect_deadlock.load(Relaxed)
                     && sh.mains.load(Relaxed) > 0
-                    && sh.num_idle.load(SeqCst) == sh.slots.len() =>
+                    && sh.idle.num_idle() == sh.slots.len() =>
                 {
                     sh.slots[0].parker.unpark();
                 }
@@ -1000,14 +959,7 @@ impl Worker {
             (None, _) => self.dl_watch.set(None),
             _ => {}
         }
-        let mut idle = sh.lock_idle();
-        if idle.in_list[self.index] {
-            idle.in_list[self.index] = false;
-            let pos = idle.list.iter().position(|&i| i == self.index).unwrap();
-            idle.list.swap_remove(pos);
-            sh.num_idle.fetch_sub(1, SeqCst);
-            sh.idle_epoch.fetch_add(1, SeqCst);
-        } else {
+        if sh.idle.leave_idle(self.index) {
             // `wake_one` picked us and counted us as searching.
             self.searching.set(true);
         }
@@ -1040,7 +992,7 @@ impl Worker {
             sh.wake_one(true);
         }
         if self.searching.replace(false) {
-            sh.num_searching.fetch_sub(1, SeqCst);
+            sh.idle.stop_searching();
         }
         let q = &self.slot().queue;
         let mut any = false;
