@@ -44,14 +44,16 @@ fn tid() -> Option<u32> {
     t.ok().filter(|&t| t != u32::MAX && t != 0)
 }
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
 fn read_tid() -> Option<u32> {
     // "<pid>/task/<tid>"
     let link = std::fs::read_link("/proc/thread-self").ok()?;
     link.file_name()?.to_str()?.parse().ok()
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+/// Elsewhere, and under Miri (which does not model `/proc`), thread ids are
+/// unknown, so deadlock detection stays silent.
+#[cfg(any(not(any(target_os = "linux", target_os = "android")), miri))]
 fn read_tid() -> Option<u32> {
     None
 }
@@ -86,7 +88,7 @@ impl Drop for Registered {
 /// Whether every thread of the process is, right now, a registered thread of runtime
 /// `owner` or a [`PROCESS`] helper. False where the threads cannot be listed.
 pub(crate) fn only_goro(owner: u64) -> bool {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
     {
         // The lock is held across the listing: no goro thread registers or leaves
         // meanwhile, so a registered id is a live goro thread (one that is leaving
@@ -111,7 +113,7 @@ pub(crate) fn only_goro(owner: u64) -> bool {
         }
         any
     }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[cfg(any(not(any(target_os = "linux", target_os = "android")), miri))]
     {
         let _ = owner;
         false
