@@ -65,6 +65,7 @@
 //! `time::after`) can be added as an internal variant without changing the public
 //! types.
 
+pub(crate) mod case;
 mod errors;
 pub(crate) mod hchan;
 mod op;

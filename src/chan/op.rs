@@ -5,17 +5,17 @@
 //! plain operation costs one lock round trip to try-or-enqueue, and the partner's
 //! release store of `selected(0)` lets the woken owner finish without locking
 //! again. Inside a `select` the node points at the select's shared `Ctx` instead,
-//! and the select drives it through [`crate::select::__private::Branch`].
+//! and the select drives it through [`Branch`](super::case::Branch).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use super::case::{Branch, TakeOutput};
 use super::hchan::{wake, Chan, Inner, RecvStep, SendStep};
 use super::sync::{Ordering, RawLock};
 use super::waiter::{selected, Ctx, Node, DONE as CTX_DONE, WAITING as CTX_WAITING};
 use super::SendError;
-use crate::select::__private::{Branch, TakeOutput};
 
 /// Not queued, nothing done.
 const IDLE: u8 = 0;
