@@ -15,7 +15,7 @@
 use std::pin::Pin;
 use std::task::{Context, Waker};
 
-use super::sync::RawLock;
+use super::lock::RawLock;
 use super::waiter::Ctx;
 
 /// One case of a select, as the select drives it.

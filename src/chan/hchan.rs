@@ -22,7 +22,7 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
-use super::sync::{lock, AtomicUsize, Locked, Mutex, MutexGuard, Ordering, RawLock};
+use super::lock::{lock, AtomicUsize, Locked, Mutex, MutexGuard, Ordering, RawLock};
 use super::waiter::{Ctx, Node, WaitQueue};
 
 pub(crate) struct Inner<T> {

@@ -68,8 +68,8 @@
 pub(crate) mod case;
 mod errors;
 pub(crate) mod hchan;
+pub(crate) mod lock;
 mod op;
-pub(crate) mod sync;
 pub(crate) mod waiter;
 
 #[cfg(all(test, loom))]

@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::case::{Branch, TakeOutput};
 use super::hchan::{wake, Chan, Inner, RecvStep, SendStep};
-use super::sync::{Ordering, RawLock};
+use super::lock::{Ordering, RawLock};
 use super::waiter::{selected, Ctx, Node, DONE as CTX_DONE, WAITING as CTX_WAITING};
 use super::SendError;
 
@@ -98,7 +98,9 @@ impl<T> OpCore<T> {
                         self.node.status.set(QUEUED);
                         drop(g);
                         drop(old);
-                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanRecv);
+                        crate::runtime::deadlock::note(
+                            crate::runtime::deadlock::WaitKind::ChanRecv,
+                        );
                         Poll::Pending
                     }
                 }
@@ -116,7 +118,9 @@ impl<T> OpCore<T> {
                         };
                         drop(g);
                         drop(old);
-                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanRecv);
+                        crate::runtime::deadlock::note(
+                            crate::runtime::deadlock::WaitKind::ChanRecv,
+                        );
                         return Poll::Pending;
                     }
                     drop(g);
@@ -172,7 +176,9 @@ impl<T> OpCore<T> {
                         self.node.status.set(QUEUED);
                         drop(g);
                         drop(old);
-                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanSend);
+                        crate::runtime::deadlock::note(
+                            crate::runtime::deadlock::WaitKind::ChanSend,
+                        );
                         Poll::Pending
                     }
                 }
@@ -188,7 +194,9 @@ impl<T> OpCore<T> {
                         };
                         drop(g);
                         drop(old);
-                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanSend);
+                        crate::runtime::deadlock::note(
+                            crate::runtime::deadlock::WaitKind::ChanSend,
+                        );
                         return Poll::Pending;
                     }
                     drop(g);

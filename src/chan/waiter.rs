@@ -42,7 +42,7 @@ use std::marker::PhantomPinned;
 use std::ptr;
 use std::task::Waker;
 
-use super::sync::{AtomicUsize, Ordering, UnsafeCell};
+use super::lock::{AtomicUsize, Ordering, UnsafeCell};
 
 pub(crate) const WAITING: usize = 0;
 pub(crate) const POLLING: usize = 1;

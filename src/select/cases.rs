@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::engine::{cancel_select, poll_select, Cases, SelectState};
 use crate::chan::case::{Branch, TakeOutput};
-use crate::chan::sync::RawLock;
+use crate::chan::lock::RawLock;
 use crate::chan::waiter::Ctx;
 use crate::chan::{Receiver, RecvFuture, SendFuture};
 

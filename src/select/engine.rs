@@ -9,8 +9,8 @@ use std::task::{Context, Poll};
 
 use super::order::Order;
 use crate::chan::case::Branch;
-use crate::chan::sync::Ordering;
-use crate::chan::sync::RawLock;
+use crate::chan::lock::Ordering;
+use crate::chan::lock::RawLock;
 use crate::chan::waiter::{commit_of, Commit, Ctx, DONE, POLLING, WAITING};
 
 /// Access to the cases of a select by index.
@@ -140,7 +140,7 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
             return Poll::Ready(Some(finish(st, cases, i)));
         }
     }
-    crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::Select);
+    crate::runtime::deadlock::note(crate::runtime::deadlock::WaitKind::Select);
     Poll::Pending
 }
 

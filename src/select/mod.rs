@@ -122,7 +122,7 @@ pub mod __private {
     pub use super::cases::{take_output, FutBranch, SelectFut, ViaChan, ViaFuture, Wrap};
     pub use super::engine::Cases;
     pub use crate::chan::case::{Branch, TakeOutput};
-    pub use crate::chan::sync::RawLock;
+    pub use crate::chan::lock::RawLock;
     pub use crate::chan::waiter::Ctx;
     pub use std::task::Waker;
 }

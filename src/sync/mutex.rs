@@ -275,7 +275,7 @@ impl RawMutex {
             if let Some(listener) = w.listener.as_mut() {
                 match crate::runtime::deadlock::poll_goro(
                     cx,
-                    crate::runtime::deadlock::Wait::Mutex,
+                    crate::runtime::deadlock::WaitKind::Mutex,
                     |cx| Pin::new(listener).poll(cx),
                 ) {
                     Poll::Ready(()) => w.listener = None,

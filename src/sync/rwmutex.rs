@@ -119,7 +119,7 @@ impl RawRw {
             if let Some(l) = r.listener.as_mut() {
                 match crate::runtime::deadlock::poll_goro(
                     cx,
-                    crate::runtime::deadlock::Wait::RwRead,
+                    crate::runtime::deadlock::WaitKind::RwRead,
                     |cx| Pin::new(l).poll(cx),
                 ) {
                     Poll::Ready(()) => r.listener = None,
@@ -202,7 +202,7 @@ impl RawRw {
             if let Some(l) = w.drain.as_mut() {
                 match crate::runtime::deadlock::poll_goro(
                     cx,
-                    crate::runtime::deadlock::Wait::RwWrite,
+                    crate::runtime::deadlock::WaitKind::RwWrite,
                     |cx| Pin::new(l).poll(cx),
                 ) {
                     Poll::Ready(()) => w.drain = None,

@@ -350,7 +350,7 @@ impl<'a> Future for Acquire<'a> {
                 None => this.listener = Some(node.event.listen()),
                 Some(l) => match crate::runtime::deadlock::poll_goro(
                     cx,
-                    crate::runtime::deadlock::Wait::Semaphore,
+                    crate::runtime::deadlock::WaitKind::Semaphore,
                     |cx| Pin::new(l).poll(cx),
                 ) {
                     Poll::Ready(()) => this.listener = None,

@@ -320,7 +320,7 @@ impl Future for Wait<'_> {
             if let Some(listener) = this.listener.as_mut() {
                 match crate::runtime::deadlock::poll_goro(
                     cx,
-                    crate::runtime::deadlock::Wait::Group,
+                    crate::runtime::deadlock::WaitKind::Group,
                     |cx| Pin::new(listener).poll(cx),
                 ) {
                     Poll::Ready(()) => this.listener = None,
