@@ -13,9 +13,10 @@ use std::task::{Context, Poll, Waker};
 
 use super::case::{Branch, TakeOutput};
 use super::hchan::{wake, Chan, Inner, RecvStep, SendStep};
-use super::lock::{Ordering, RawLock};
+use super::lock::RawLock;
 use super::waiter::{selected, Ctx, Node, DONE as CTX_DONE, WAITING as CTX_WAITING};
 use super::SendError;
+use crate::loom::sync::atomic::Ordering;
 
 /// Not queued, nothing done.
 const IDLE: u8 = 0;

@@ -9,9 +9,9 @@ use std::task::{Context, Poll};
 
 use super::order::Order;
 use crate::chan::case::Branch;
-use crate::chan::lock::Ordering;
 use crate::chan::lock::RawLock;
 use crate::chan::waiter::{commit_of, Commit, Ctx, DONE, POLLING, WAITING};
+use crate::loom::sync::atomic::Ordering;
 
 /// Access to the cases of a select by index.
 #[allow(clippy::len_without_is_empty)]

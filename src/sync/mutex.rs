@@ -82,7 +82,8 @@ use std::task::{Context, Poll};
 
 use event_listener::{Event, EventListener};
 
-use super::shim::{spin_hint, AtomicUsize, Ordering};
+use crate::loom::spin_hint;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 
 const LOCKED: usize = 1;
 const HANDOFF: usize = 2;

@@ -51,7 +51,7 @@ use std::task::{Context, Poll};
 use event_listener::{Event, EventListener};
 
 use super::mutex::{RawMutex, Waiter};
-use super::shim::{AtomicU64, Ordering::SeqCst};
+use crate::loom::sync::atomic::{AtomicU64, Ordering::SeqCst};
 
 const ONE_ACTIVE: u64 = 1;
 const ACTIVE_MASK: u64 = (1 << 24) - 1;
