@@ -64,6 +64,37 @@ impl<T> OpCore<T> {
         self.node.status.get() == FINISHED
     }
 
+    /// A queued plain operation, polled again: `true` once a partner has committed
+    /// it (`selected(0)`, published with release after its last access to the
+    /// node); otherwise it stores the new waker under the channel lock, notes what
+    /// the goroutine waits on, and returns `false` (the caller returns `Pending`).
+    #[inline]
+    fn committed_or_rearm(
+        &self,
+        chan: &Chan<T>,
+        cx: &mut Context<'_>,
+        wait: crate::runtime::deadlock::WaitKind,
+    ) -> bool {
+        if self.ctx.state.load(Ordering::Acquire) != selected(0) {
+            let g = chan.lock();
+            if self.ctx.state.load(Ordering::Acquire) != selected(0) {
+                // Still queued (a claim completes under this lock): we
+                // own the waker slot while we hold the lock.
+                // SAFETY: queued and uncommitted, lock held: see above.
+                let old = unsafe {
+                    self.ctx
+                        .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()))
+                };
+                drop(g);
+                drop(old);
+                crate::runtime::deadlock::note(wait);
+                return false;
+            }
+            drop(g);
+        }
+        true
+    }
+
     /// Polls a plain receive.
     pub(crate) fn poll_recv(&self, chan: &Chan<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self.node.status.get() {
@@ -107,24 +138,9 @@ impl<T> OpCore<T> {
                 }
             }
             QUEUED => {
-                if self.ctx.state.load(Ordering::Acquire) != selected(0) {
-                    let g = chan.lock();
-                    if self.ctx.state.load(Ordering::Acquire) != selected(0) {
-                        // Still queued (a claim completes under this lock): we
-                        // own the waker slot while we hold the lock.
-                        // SAFETY: see above.
-                        let old = unsafe {
-                            self.ctx
-                                .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()))
-                        };
-                        drop(g);
-                        drop(old);
-                        crate::runtime::deadlock::note(
-                            crate::runtime::deadlock::WaitKind::ChanRecv,
-                        );
-                        return Poll::Pending;
-                    }
-                    drop(g);
+                if !self.committed_or_rearm(chan, cx, crate::runtime::deadlock::WaitKind::ChanRecv)
+                {
+                    return Poll::Pending;
                 }
                 self.node.status.set(FINISHED);
                 // SAFETY: `selected(0)` was published with release after the
@@ -185,22 +201,9 @@ impl<T> OpCore<T> {
                 }
             }
             QUEUED => {
-                if self.ctx.state.load(Ordering::Acquire) != selected(0) {
-                    let g = chan.lock();
-                    if self.ctx.state.load(Ordering::Acquire) != selected(0) {
-                        // SAFETY: queued and uncommitted, lock held.
-                        let old = unsafe {
-                            self.ctx
-                                .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()))
-                        };
-                        drop(g);
-                        drop(old);
-                        crate::runtime::deadlock::note(
-                            crate::runtime::deadlock::WaitKind::ChanSend,
-                        );
-                        return Poll::Pending;
-                    }
-                    drop(g);
+                if !self.committed_or_rearm(chan, cx, crate::runtime::deadlock::WaitKind::ChanSend)
+                {
+                    return Poll::Pending;
                 }
                 self.node.status.set(FINISHED);
                 // SAFETY: committed and published: the slot is ours. A value
