@@ -552,7 +552,7 @@ impl Future for Done {
                 None => this.listener = Some(signal.event.listen()),
                 Some(l) => match crate::runtime::deadlock::poll_goro(
                     cx,
-                    crate::runtime::deadlock::Wait::Context,
+                    crate::runtime::deadlock::WaitKind::Context,
                     |cx| Pin::new(l).poll(cx),
                 ) {
                     Poll::Ready(()) => this.listener = None,
@@ -567,7 +567,7 @@ impl Future for Done {
                     .get_or_insert_with(|| crate::time::sleep_until(d));
                 match crate::runtime::deadlock::poll_goro(
                     cx,
-                    crate::runtime::deadlock::Wait::Context,
+                    crate::runtime::deadlock::WaitKind::Context,
                     |cx| Pin::new(sleep).poll(cx),
                 ) {
                     Poll::Ready(()) => {

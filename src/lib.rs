@@ -81,6 +81,8 @@ pub mod context;
 #[cfg(any(doc, all(feature = "net", feature = "macros")))]
 #[cfg_attr(docsrs, doc(auto_cfg = false))]
 pub mod guide;
+// The one loom shim: std's atomics, locks and cells, or loom's under `--cfg loom`.
+mod loom;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod runtime;

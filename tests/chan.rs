@@ -3,11 +3,10 @@
 
 mod common;
 
-use common::{run_within, within};
+use common::{poll_with, run_within, within};
 use futures_lite::future;
 use goro::chan::{SendError, TryRecvError, TrySendError};
 use goro::{chan, go};
-use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -22,11 +21,6 @@ impl Wake for CountWaker {
 fn counting_waker() -> (Arc<CountWaker>, Waker) {
     let c = Arc::new(CountWaker(AtomicUsize::new(0)));
     (c.clone(), Waker::from(c))
-}
-
-/// Polls `f` once with a counting waker.
-fn poll_once<F: Future>(f: std::pin::Pin<&mut F>, w: &Waker) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(w))
 }
 
 #[test]
@@ -108,14 +102,14 @@ fn unbuffered_try_ops_need_a_partner() {
     // A parked receiver makes try_send succeed.
     let (_c, w) = counting_waker();
     let mut r = pin!(rx.recv());
-    assert!(poll_once(r.as_mut(), &w).is_pending());
+    assert!(poll_with(r.as_mut(), &w).is_pending());
     assert_eq!(tx.try_send(5), Ok(()));
-    assert_eq!(poll_once(r.as_mut(), &w), Poll::Ready(Some(5)));
+    assert_eq!(poll_with(r.as_mut(), &w), Poll::Ready(Some(5)));
     // A parked sender makes try_recv succeed, and completes the send.
     let mut s = pin!(tx.send(6));
-    assert!(poll_once(s.as_mut(), &w).is_pending());
+    assert!(poll_with(s.as_mut(), &w).is_pending());
     assert_eq!(rx.try_recv(), Ok(6));
-    assert_eq!(poll_once(s.as_mut(), &w), Poll::Ready(Ok(())));
+    assert_eq!(poll_with(s.as_mut(), &w), Poll::Ready(Ok(())));
 }
 
 #[test]
@@ -123,13 +117,13 @@ fn unbuffered_send_completes_only_when_taken() {
     let (tx, rx) = chan::<i32>(0);
     let (c, w) = counting_waker();
     let mut s = pin!(tx.send(1));
-    assert!(poll_once(s.as_mut(), &w).is_pending());
-    assert!(poll_once(s.as_mut(), &w).is_pending());
+    assert!(poll_with(s.as_mut(), &w).is_pending());
+    assert!(poll_with(s.as_mut(), &w).is_pending());
     assert_eq!(c.0.load(Ordering::SeqCst), 0);
     let mut r = pin!(rx.recv());
-    assert_eq!(poll_once(r.as_mut(), &w), Poll::Ready(Some(1)));
+    assert_eq!(poll_with(r.as_mut(), &w), Poll::Ready(Some(1)));
     assert_eq!(c.0.load(Ordering::SeqCst), 1, "the sender was woken");
-    assert_eq!(poll_once(s.as_mut(), &w), Poll::Ready(Ok(())));
+    assert_eq!(poll_with(s.as_mut(), &w), Poll::Ready(Ok(())));
 }
 
 #[test]
@@ -138,19 +132,19 @@ fn close_wakes_parked_receivers_and_senders() {
     let (c, w) = counting_waker();
     let mut r1 = pin!(rx.recv());
     let mut r2 = pin!(rx.recv());
-    assert!(poll_once(r1.as_mut(), &w).is_pending());
-    assert!(poll_once(r2.as_mut(), &w).is_pending());
+    assert!(poll_with(r1.as_mut(), &w).is_pending());
+    assert!(poll_with(r2.as_mut(), &w).is_pending());
     tx.close();
     assert_eq!(c.0.load(Ordering::SeqCst), 2);
-    assert_eq!(poll_once(r1.as_mut(), &w), Poll::Ready(None));
-    assert_eq!(poll_once(r2.as_mut(), &w), Poll::Ready(None));
+    assert_eq!(poll_with(r1.as_mut(), &w), Poll::Ready(None));
+    assert_eq!(poll_with(r2.as_mut(), &w), Poll::Ready(None));
 
     let (tx, rx) = chan::<i32>(1);
     tx.try_send(1).unwrap();
     let mut s = pin!(tx.send(2));
-    assert!(poll_once(s.as_mut(), &w).is_pending());
+    assert!(poll_with(s.as_mut(), &w).is_pending());
     rx.clone().chan_close_via_sender(&tx);
-    assert_eq!(poll_once(s.as_mut(), &w), Poll::Ready(Err(SendError(2))));
+    assert_eq!(poll_with(s.as_mut(), &w), Poll::Ready(Err(SendError(2))));
     assert_eq!(rx.try_recv(), Ok(1));
     assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
 }
@@ -172,15 +166,15 @@ fn fifo_across_buffer_and_parked_senders() {
     tx.try_send(1).unwrap();
     let mut s2 = pin!(tx.send(2));
     let mut s3 = pin!(tx.send(3));
-    assert!(poll_once(s2.as_mut(), &w).is_pending());
-    assert!(poll_once(s3.as_mut(), &w).is_pending());
+    assert!(poll_with(s2.as_mut(), &w).is_pending());
+    assert!(poll_with(s3.as_mut(), &w).is_pending());
     assert_eq!(rx.try_recv(), Ok(0)); // refills from s2
-    assert_eq!(poll_once(s2.as_mut(), &w), Poll::Ready(Ok(())));
+    assert_eq!(poll_with(s2.as_mut(), &w), Poll::Ready(Ok(())));
     assert_eq!(rx.len(), 2);
     assert_eq!(rx.try_recv(), Ok(1));
     assert_eq!(rx.try_recv(), Ok(2));
     assert_eq!(rx.try_recv(), Ok(3));
-    assert_eq!(poll_once(s3.as_mut(), &w), Poll::Ready(Ok(())));
+    assert_eq!(poll_with(s3.as_mut(), &w), Poll::Ready(Ok(())));
 }
 
 #[test]
@@ -190,7 +184,7 @@ fn dropped_recv_future_loses_nothing() {
     let (_c, w) = counting_waker();
     {
         let mut r = pin!(rx.recv());
-        assert!(poll_once(r.as_mut(), &w).is_pending());
+        assert!(poll_with(r.as_mut(), &w).is_pending());
     }
     assert_eq!(
         tx.try_send(1),
@@ -201,7 +195,7 @@ fn dropped_recv_future_loses_nothing() {
     // Committed by a sender, then dropped before it looked: the value goes back.
     {
         let mut r = pin!(rx.recv());
-        assert!(poll_once(r.as_mut(), &w).is_pending());
+        assert!(poll_with(r.as_mut(), &w).is_pending());
         assert_eq!(tx.try_send(7), Ok(()));
     }
     assert_eq!(rx.try_recv(), Ok(7));
@@ -210,11 +204,11 @@ fn dropped_recv_future_loses_nothing() {
     {
         let mut r1 = Box::pin(rx.recv());
         let mut r2 = pin!(rx.recv());
-        assert!(poll_once(r1.as_mut(), &w).is_pending());
-        assert!(poll_once(r2.as_mut(), &w).is_pending());
+        assert!(poll_with(r1.as_mut(), &w).is_pending());
+        assert!(poll_with(r2.as_mut(), &w).is_pending());
         assert_eq!(tx.try_send(8), Ok(())); // to r1
         drop(r1);
-        assert_eq!(poll_once(r2.as_mut(), &w), Poll::Ready(Some(8)));
+        assert_eq!(poll_with(r2.as_mut(), &w), Poll::Ready(Some(8)));
     }
 }
 
@@ -224,14 +218,14 @@ fn dropped_send_future_delivers_nothing() {
     let (_c, w) = counting_waker();
     {
         let mut s = pin!(tx.send(1));
-        assert!(poll_once(s.as_mut(), &w).is_pending());
+        assert!(poll_with(s.as_mut(), &w).is_pending());
     }
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
     let (tx, rx) = chan::<i32>(1);
     tx.try_send(0).unwrap();
     {
         let mut s = pin!(tx.send(1));
-        assert!(poll_once(s.as_mut(), &w).is_pending());
+        assert!(poll_with(s.as_mut(), &w).is_pending());
     }
     assert_eq!(rx.try_recv(), Ok(0));
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
@@ -402,7 +396,7 @@ fn given_back_value_keeps_fifo_order_in_a_full_buffer() {
     let (_c, w) = counting_waker();
     {
         let mut r = Box::pin(rx.recv());
-        assert!(poll_once(r.as_mut(), &w).is_pending());
+        assert!(poll_with(r.as_mut(), &w).is_pending());
         assert_eq!(tx.try_send(1), Ok(())); // handed to the parked receive
         assert_eq!(tx.try_send(2), Ok(())); // buffered
         assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));

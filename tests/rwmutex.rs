@@ -1,23 +1,12 @@
 //! goro::sync::RwMutex.
 mod common;
 
-use common::{run_within, within};
+use common::{poll_once, run_within, within};
 use goro::atomic::{Bool, Int64};
 use goro::sync::{RwMutex, RwMutexReadGuard, RwMutexWriteGuard, WaitGroup};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 use std::time::{Duration, Instant};
-
-fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-    struct Noop;
-    impl std::task::Wake for Noop {
-        fn wake(self: std::sync::Arc<Self>) {}
-    }
-    let waker = Waker::from(std::sync::Arc::new(Noop));
-    Pin::new(f).poll(&mut Context::from_waker(&waker))
-}
 
 #[test]
 fn guards_are_send() {

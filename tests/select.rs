@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{run_within, within};
+use common::{poll_with, run_within, within};
 use futures_lite::future;
 use goro::chan::{SendError, TryRecvError, TrySendError};
 use goro::{chan, go, select, Select, Selected};
@@ -23,9 +23,6 @@ impl Wake for CountWaker {
 fn counting_waker() -> (Arc<CountWaker>, Waker) {
     let c = Arc::new(CountWaker(AtomicUsize::new(0)));
     (c.clone(), Waker::from(c))
-}
-fn poll_once<F: Future>(f: Pin<&mut F>, w: &Waker) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(w))
 }
 
 #[test]
@@ -187,9 +184,9 @@ fn a_select_never_pairs_with_itself() {
             v = rx.recv() => format!("recv {v:?}"),
         }
     });
-    assert!(poll_once(s.as_mut(), &w).is_pending());
+    assert!(poll_with(s.as_mut(), &w).is_pending());
     assert_eq!(rx.try_recv(), Ok(1));
-    assert_eq!(poll_once(s.as_mut(), &w), Poll::Ready("sent Ok(())".into()));
+    assert_eq!(poll_with(s.as_mut(), &w), Poll::Ready("sent Ok(())".into()));
 }
 
 /// A future that counts its polls and is ready once `ready` is set.
@@ -225,7 +222,7 @@ fn a_committed_channel_case_beats_a_future_that_became_ready() {
             f = flag => f.to_string(),
         }
     });
-    assert!(poll_once(s.as_mut(), &w).is_pending());
+    assert!(poll_with(s.as_mut(), &w).is_pending());
     assert_eq!(polls.load(Ordering::SeqCst), 1);
     // A partner commits the parked receive...
     assert_eq!(tx.try_send(4), Ok(()));
@@ -234,7 +231,7 @@ fn a_committed_channel_case_beats_a_future_that_became_ready() {
     // future's output must not be taken.
     ready.store(true, Ordering::SeqCst);
     assert_eq!(
-        poll_once(s.as_mut(), &w),
+        poll_with(s.as_mut(), &w),
         Poll::Ready("chan Some(4)".into())
     );
     assert_eq!(
@@ -256,7 +253,7 @@ fn dropped_select_has_no_effect() {
                 r = tx_b.send(1) => Ok(r),
             }
         });
-        assert!(poll_once(s.as_mut(), &w).is_pending());
+        assert!(poll_with(s.as_mut(), &w).is_pending());
     }
     // Nothing stayed queued: no receiver on A, no sender on B.
     assert_eq!(tx_a.try_send(1), Err(TrySendError::Full(1)));
@@ -271,7 +268,7 @@ fn dropped_select_has_no_effect() {
                 r = tx_b.send(1) => Ok(r),
             }
         });
-        assert!(poll_once(s.as_mut(), &w).is_pending());
+        assert!(poll_with(s.as_mut(), &w).is_pending());
         assert_eq!(tx_a.try_send(2), Ok(()));
     }
     assert_eq!(rx_a.try_recv(), Ok(2));
@@ -293,7 +290,7 @@ fn dropped_select_races_with_a_sender() {
                     v = rx2.recv() => v,
                 }
             });
-            assert!(poll_once(s.as_mut(), &w).is_pending());
+            assert!(poll_with(s.as_mut(), &w).is_pending());
             let tx2 = tx.clone();
             let t = std::thread::spawn(move || tx2.try_send(5).is_ok());
             std::hint::spin_loop();
@@ -513,7 +510,7 @@ fn select_builder() {
         let mut s = Select::new();
         s.recv(&rx);
         let mut f = pin!(s.select());
-        assert!(poll_once(f.as_mut(), &w).is_pending());
+        assert!(poll_with(f.as_mut(), &w).is_pending());
     }
     assert_eq!(tx.try_send(1), Err(TrySendError::Full(1)));
 }

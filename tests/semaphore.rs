@@ -1,22 +1,11 @@
 //! goro::sync::Semaphore.
 mod common;
 
-use common::{run_within, within};
+use common::{poll_once, run_within, within};
 use goro::atomic::Int64;
 use goro::sync::{Semaphore, WaitGroup};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
-
-fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-    struct Noop;
-    impl std::task::Wake for Noop {
-        fn wake(self: Arc<Self>) {}
-    }
-    let waker = Waker::from(Arc::new(Noop));
-    Pin::new(f).poll(&mut Context::from_waker(&waker))
-}
+use std::task::Poll;
 
 /// Waiters are served in arrival order; a large request is not overtaken by later
 /// small ones even when they would fit.

@@ -1,22 +1,10 @@
 //! goro::sync::{Once, OnceCell}.
 mod common;
 
-use common::{run_within, within};
+use common::{poll_once, run_within, within};
 use goro::atomic::Int32;
 use goro::sync::{Once, OnceCell, WaitGroup};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
-
-fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-    struct Noop;
-    impl std::task::Wake for Noop {
-        fn wake(self: Arc<Self>) {}
-    }
-    let waker = Waker::from(Arc::new(Noop));
-    Pin::new(f).poll(&mut Context::from_waker(&waker))
-}
 
 /// Concurrent callers: the action runs once and every caller returns after it.
 #[test]

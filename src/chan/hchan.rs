@@ -22,8 +22,9 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
-use super::sync::{lock, AtomicUsize, Locked, Mutex, MutexGuard, Ordering, RawLock};
+use super::lock::{lock, Locked, Mutex, MutexGuard, RawLock};
 use super::waiter::{Ctx, Node, WaitQueue};
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 
 pub(crate) struct Inner<T> {
     pub(crate) buf: VecDeque<T>,

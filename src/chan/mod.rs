@@ -65,10 +65,11 @@
 //! `time::after`) can be added as an internal variant without changing the public
 //! types.
 
+pub(crate) mod case;
 mod errors;
 pub(crate) mod hchan;
+pub(crate) mod lock;
 mod op;
-pub(crate) mod sync;
 pub(crate) mod waiter;
 
 #[cfg(all(test, loom))]

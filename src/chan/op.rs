@@ -5,17 +5,18 @@
 //! plain operation costs one lock round trip to try-or-enqueue, and the partner's
 //! release store of `selected(0)` lets the woken owner finish without locking
 //! again. Inside a `select` the node points at the select's shared `Ctx` instead,
-//! and the select drives it through [`crate::select::__private::Branch`].
+//! and the select drives it through [`Branch`](super::case::Branch).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use super::case::{Branch, TakeOutput};
 use super::hchan::{wake, Chan, Inner, RecvStep, SendStep};
-use super::sync::{Ordering, RawLock};
+use super::lock::RawLock;
 use super::waiter::{selected, Ctx, Node, DONE as CTX_DONE, WAITING as CTX_WAITING};
 use super::SendError;
-use crate::select::__private::{Branch, TakeOutput};
+use crate::loom::sync::atomic::Ordering;
 
 /// Not queued, nothing done.
 const IDLE: u8 = 0;
@@ -63,6 +64,37 @@ impl<T> OpCore<T> {
         self.node.status.get() == FINISHED
     }
 
+    /// A queued plain operation, polled again: `true` once a partner has committed
+    /// it (`selected(0)`, published with release after its last access to the
+    /// node); otherwise it stores the new waker under the channel lock, notes what
+    /// the goroutine waits on, and returns `false` (the caller returns `Pending`).
+    #[inline]
+    fn committed_or_rearm(
+        &self,
+        chan: &Chan<T>,
+        cx: &mut Context<'_>,
+        wait: crate::runtime::deadlock::WaitKind,
+    ) -> bool {
+        if self.ctx.state.load(Ordering::Acquire) != selected(0) {
+            let g = chan.lock();
+            if self.ctx.state.load(Ordering::Acquire) != selected(0) {
+                // Still queued (a claim completes under this lock): we
+                // own the waker slot while we hold the lock.
+                // SAFETY: queued and uncommitted, lock held: see above.
+                let old = unsafe {
+                    self.ctx
+                        .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()))
+                };
+                drop(g);
+                drop(old);
+                crate::runtime::deadlock::note(wait);
+                return false;
+            }
+            drop(g);
+        }
+        true
+    }
+
     /// Polls a plain receive.
     pub(crate) fn poll_recv(&self, chan: &Chan<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self.node.status.get() {
@@ -98,28 +130,17 @@ impl<T> OpCore<T> {
                         self.node.status.set(QUEUED);
                         drop(g);
                         drop(old);
-                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanRecv);
+                        crate::runtime::deadlock::note(
+                            crate::runtime::deadlock::WaitKind::ChanRecv,
+                        );
                         Poll::Pending
                     }
                 }
             }
             QUEUED => {
-                if self.ctx.state.load(Ordering::Acquire) != selected(0) {
-                    let g = chan.lock();
-                    if self.ctx.state.load(Ordering::Acquire) != selected(0) {
-                        // Still queued (a claim completes under this lock): we
-                        // own the waker slot while we hold the lock.
-                        // SAFETY: see above.
-                        let old = unsafe {
-                            self.ctx
-                                .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()))
-                        };
-                        drop(g);
-                        drop(old);
-                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanRecv);
-                        return Poll::Pending;
-                    }
-                    drop(g);
+                if !self.committed_or_rearm(chan, cx, crate::runtime::deadlock::WaitKind::ChanRecv)
+                {
+                    return Poll::Pending;
                 }
                 self.node.status.set(FINISHED);
                 // SAFETY: `selected(0)` was published with release after the
@@ -172,26 +193,17 @@ impl<T> OpCore<T> {
                         self.node.status.set(QUEUED);
                         drop(g);
                         drop(old);
-                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanSend);
+                        crate::runtime::deadlock::note(
+                            crate::runtime::deadlock::WaitKind::ChanSend,
+                        );
                         Poll::Pending
                     }
                 }
             }
             QUEUED => {
-                if self.ctx.state.load(Ordering::Acquire) != selected(0) {
-                    let g = chan.lock();
-                    if self.ctx.state.load(Ordering::Acquire) != selected(0) {
-                        // SAFETY: queued and uncommitted, lock held.
-                        let old = unsafe {
-                            self.ctx
-                                .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()))
-                        };
-                        drop(g);
-                        drop(old);
-                        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::ChanSend);
-                        return Poll::Pending;
-                    }
-                    drop(g);
+                if !self.committed_or_rearm(chan, cx, crate::runtime::deadlock::WaitKind::ChanSend)
+                {
+                    return Poll::Pending;
                 }
                 self.node.status.set(FINISHED);
                 // SAFETY: committed and published: the slot is ours. A value

@@ -42,7 +42,8 @@ use std::marker::PhantomPinned;
 use std::ptr;
 use std::task::Waker;
 
-use super::sync::{AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 
 pub(crate) const WAITING: usize = 0;
 pub(crate) const POLLING: usize = 1;

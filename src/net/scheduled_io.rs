@@ -17,11 +17,8 @@
 //!   waker is taken by the reactor after the waker was stored;
 //! - a clear never erases an event newer than the failed call.
 
-#[cfg(loom)]
-use loom::sync::{atomic::AtomicUsize, Mutex, MutexGuard};
-use std::sync::atomic::Ordering::*;
-#[cfg(not(loom))]
-use std::sync::{atomic::AtomicUsize, Mutex, MutexGuard};
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 /// The READ readiness bit (and direction).

@@ -128,8 +128,10 @@ impl<T> std::fmt::Debug for Unblock<T> {
 impl<T> Future for Unblock<T> {
     type Output = T;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        use super::deadlock::{poll_goro, Wait};
-        poll_goro(cx, Wait::Unblock, |cx| Pin::new(&mut self.task).poll(cx))
+        use super::deadlock::{poll_goro, WaitKind};
+        poll_goro(cx, WaitKind::Unblock, |cx| {
+            Pin::new(&mut self.task).poll(cx)
+        })
     }
 }
 

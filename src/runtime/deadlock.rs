@@ -104,7 +104,7 @@ pub(crate) fn next_look(misses: u32) -> Duration {
 /// What a goroutine waits on (Go's wait reasons).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
-pub(crate) enum Wait {
+pub(crate) enum WaitKind {
     /// Returned `Pending` and registered nowhere: waits forever (Go's `select {}`).
     Nothing = 0,
     ChanRecv,
@@ -122,40 +122,40 @@ pub(crate) enum Wait {
     Unblock,
 }
 
-const WAITS: [Wait; 14] = [
-    Wait::Nothing,
-    Wait::ChanRecv,
-    Wait::ChanSend,
-    Wait::Select,
-    Wait::Group,
-    Wait::Mutex,
-    Wait::RwRead,
-    Wait::RwWrite,
-    Wait::Semaphore,
-    Wait::Once,
-    Wait::Context,
-    Wait::Join,
-    Wait::Sleep,
-    Wait::Unblock,
+const WAITS: [WaitKind; 14] = [
+    WaitKind::Nothing,
+    WaitKind::ChanRecv,
+    WaitKind::ChanSend,
+    WaitKind::Select,
+    WaitKind::Group,
+    WaitKind::Mutex,
+    WaitKind::RwRead,
+    WaitKind::RwWrite,
+    WaitKind::Semaphore,
+    WaitKind::Once,
+    WaitKind::Context,
+    WaitKind::Join,
+    WaitKind::Sleep,
+    WaitKind::Unblock,
 ];
 
-impl Wait {
+impl WaitKind {
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Wait::Nothing => "select (no cases)",
-            Wait::ChanRecv => "chan receive",
-            Wait::ChanSend => "chan send",
-            Wait::Select => "select",
-            Wait::Group => "sync.WaitGroup.Wait",
-            Wait::Mutex => "sync.Mutex.Lock",
-            Wait::RwRead => "sync.RWMutex.RLock",
-            Wait::RwWrite => "sync.RWMutex.Lock",
-            Wait::Semaphore => "semacquire",
-            Wait::Once => "sync.Once.Do",
-            Wait::Context => "context.Done",
-            Wait::Join => "JoinHandle.await",
-            Wait::Sleep => "sleep",
-            Wait::Unblock => "unblock",
+            WaitKind::Nothing => "select (no cases)",
+            WaitKind::ChanRecv => "chan receive",
+            WaitKind::ChanSend => "chan send",
+            WaitKind::Select => "select",
+            WaitKind::Group => "sync.WaitGroup.Wait",
+            WaitKind::Mutex => "sync.Mutex.Lock",
+            WaitKind::RwRead => "sync.RWMutex.RLock",
+            WaitKind::RwWrite => "sync.RWMutex.Lock",
+            WaitKind::Semaphore => "semacquire",
+            WaitKind::Once => "sync.Once.Do",
+            WaitKind::Context => "context.Done",
+            WaitKind::Join => "JoinHandle.await",
+            WaitKind::Sleep => "sleep",
+            WaitKind::Unblock => "unblock",
         }
     }
 }
@@ -167,7 +167,7 @@ pub(crate) const FOREIGN: u64 = 1 << 63;
 /// `Pending` again: for dumps only.
 pub(crate) const RUNNABLE: u64 = 1 << 62;
 
-pub(crate) fn encode(wait: Option<Wait>, prev: u64) -> u64 {
+pub(crate) fn encode(wait: Option<WaitKind>, prev: u64) -> u64 {
     match wait {
         None => FOREIGN | (prev & !(FOREIGN | RUNNABLE)),
         Some(w) => {
@@ -183,7 +183,7 @@ pub(crate) fn encode(wait: Option<Wait>, prev: u64) -> u64 {
 }
 
 /// `(wait name, waiting for)` of an encoded state, or `None` if foreign.
-pub(crate) fn decode(word: u64) -> (Option<Wait>, Duration) {
+pub(crate) fn decode(word: u64) -> (Option<WaitKind>, Duration) {
     let since = Duration::from_millis((word >> 8) & 0xffff_ffff);
     let waited = Duration::from_millis(crate::time::driver::coarse_ms()).saturating_sub(since);
     if word & FOREIGN != 0 {
@@ -209,7 +209,7 @@ pub(crate) static BLOCKED_THREADS: AtomicUsize = AtomicUsize::new(0);
 
 /// Records what the goroutine being polled now waits on (a goro primitive about to
 /// return `Pending`).
-pub(crate) fn note(wait: Wait) {
+pub(crate) fn note(wait: WaitKind) {
     let _ = TRACK.try_with(|t| {
         let mut v = t.get();
         if v.active {
@@ -261,7 +261,7 @@ unsafe fn vt_drop(_: *const ()) {}
 pub(crate) fn tracked_poll<R>(
     cx: &mut Context<'_>,
     f: impl FnOnce(&mut Context<'_>) -> Poll<R>,
-) -> (Poll<R>, Option<Wait>) {
+) -> (Poll<R>, Option<WaitKind>) {
     let inner: &Waker = cx.waker();
     // SAFETY: the vtable's functions only dereference `data` as the `&Waker` we pass,
     // which outlives `tracking` (dropped at the end of this function); see `VTABLE`.
@@ -283,7 +283,7 @@ pub(crate) fn tracked_poll<R>(
 /// own waker, and records `wait` if it is pending.
 pub(crate) fn poll_goro<R>(
     cx: &mut Context<'_>,
-    wait: Wait,
+    wait: WaitKind,
     f: impl FnOnce(&mut Context<'_>) -> Poll<R>,
 ) -> Poll<R> {
     let mut inner = Context::from_waker(inner_waker(cx.waker()));
@@ -339,11 +339,11 @@ mod tests {
         let w = Waker::noop();
         let mut cx = Context::from_waker(w);
         let (_, wait) = tracked_poll(&mut cx, |cx| {
-            note(Wait::ChanRecv);
+            note(WaitKind::ChanRecv);
             let _ = inner_waker(cx.waker()).clone(); // goro's way: not counted
             Poll::<()>::Pending
         });
-        assert_eq!(wait, Some(Wait::ChanRecv));
+        assert_eq!(wait, Some(WaitKind::ChanRecv));
         let (_, wait) = tracked_poll(&mut cx, |cx| {
             let stored = cx.waker().clone(); // a foreign future's way
             stored.wake_by_ref();
@@ -354,17 +354,17 @@ mod tests {
             cx.waker().wake_by_ref();
             Poll::<()>::Pending
         });
-        assert_eq!(wait, Some(Wait::Nothing));
+        assert_eq!(wait, Some(WaitKind::Nothing));
     }
 
     #[test]
     fn encoding_round_trips() {
-        let w = encode(Some(Wait::Mutex), 0);
-        assert_eq!(decode(w).0, Some(Wait::Mutex));
+        let w = encode(Some(WaitKind::Mutex), 0);
+        assert_eq!(decode(w).0, Some(WaitKind::Mutex));
         let f = encode(None, w);
         assert_eq!(decode(f).0, None);
         assert_eq!(
-            decode(encode(Some(Wait::Select), f)).0,
+            decode(encode(Some(WaitKind::Select), f)).0,
             None,
             "foreign is sticky"
         );

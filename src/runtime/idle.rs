@@ -34,15 +34,9 @@
 //! The loom model `runtime::loom_idle` runs this code (with the real
 //! [`Parker`](super::park::Parker)) against pushes from another thread.
 
-#[cfg(loom)]
-use loom::sync::atomic::{fence, AtomicU64, AtomicUsize};
-#[cfg(loom)]
-use loom::sync::{Mutex, MutexGuard};
+use crate::loom::sync::atomic::{fence, AtomicU64, AtomicUsize};
+use crate::loom::sync::{Mutex, MutexGuard};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
-#[cfg(not(loom))]
-use std::sync::atomic::{fence, AtomicU64, AtomicUsize};
-#[cfg(not(loom))]
-use std::sync::{Mutex, MutexGuard};
 
 /// The idle state of one runtime's workers.
 pub(crate) struct Idle {

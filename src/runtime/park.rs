@@ -6,11 +6,8 @@
 //! before a `park` count as one; `park` may return spuriously, and callers re-check
 //! their condition.
 
-#[cfg(loom)]
-use loom::sync::{atomic::AtomicU8, Condvar, Mutex};
-use std::sync::atomic::Ordering::SeqCst;
-#[cfg(not(loom))]
-use std::sync::{atomic::AtomicU8, Condvar, Mutex};
+use crate::loom::sync::atomic::{AtomicU8, Ordering::SeqCst};
+use crate::loom::sync::{Condvar, Mutex};
 use std::time::Instant;
 
 const EMPTY: u8 = 0;

@@ -21,12 +21,8 @@
 //! not stealable; the worker loop bounds how often it may be preferred over the queue.
 
 use std::ptr::{self, NonNull};
-use std::sync::atomic::Ordering::*;
 
-#[cfg(loom)]
-use loom::sync::atomic::{AtomicPtr, AtomicU32};
-#[cfg(not(loom))]
-use std::sync::atomic::{AtomicPtr, AtomicU32};
+use crate::loom::sync::atomic::{AtomicPtr, AtomicU32, Ordering::*};
 
 use async_task::Runnable;
 use concurrent_queue::ConcurrentQueue;

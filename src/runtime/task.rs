@@ -365,7 +365,7 @@ impl<T> Future for JoinHandle<T> {
         let waker = super::deadlock::inner_waker(cx.waker());
         let r = Pin::new(task).poll(&mut Context::from_waker(waker));
         if r.is_pending() {
-            super::deadlock::note(super::deadlock::Wait::Join);
+            super::deadlock::note(super::deadlock::WaitKind::Join);
         }
         match r {
             Poll::Ready(Some(r)) => Poll::Ready(r),

@@ -61,6 +61,9 @@ use super::registry::Registry;
 use super::slot0::Slot0State;
 use crate::time::driver;
 
+mod lifecycle;
+mod watch;
+
 /// How many times in a row `next` may be preferred while the ring is not empty.
 const MAX_NEXT: u32 = 3;
 /// Every this many ticks a worker looks at the injector first and fires due timers.
@@ -196,76 +199,6 @@ pub(crate) fn schedule(task: Task, info: ScheduleInfo) {
 }
 
 impl Shared {
-    /// A fresh (or recycled) `Shared` for `n` workers.
-    pub(crate) fn get(n: usize, panic_abort: bool) -> &'static Shared {
-        let recycled = {
-            let mut r = RETIRED.lock().unwrap_or_else(|e| e.into_inner());
-            r.iter()
-                .position(|s| s.slots.len() == n)
-                .map(|i| r.swap_remove(i))
-        };
-        let s = recycled.unwrap_or_else(|| Box::leak(Box::new(Shared::new(n))));
-        s.panic_abort.store(panic_abort, SeqCst);
-        static IDS: AtomicU64 = AtomicU64::new(super::threads::PROCESS + 1);
-        s.id.store(IDS.fetch_add(1, SeqCst), SeqCst);
-        s
-    }
-
-    /// Returns a shut-down `Shared` for reuse.
-    pub(crate) fn retire(&'static self) {
-        debug_assert!(self.closed.load(SeqCst));
-        debug_assert!(self.injector.is_empty() && self.registry.is_empty());
-        for s in self.slots.iter() {
-            s.counts.0.spawned.store(0, SeqCst);
-            s.counts.0.finished.store(0, SeqCst);
-        }
-        self.foreign_spawned.store(0, SeqCst);
-        self.foreign_finished.store(0, SeqCst);
-        self.idle.reset();
-        self.mains.store(0, SeqCst);
-        *self.slot0.lock().unwrap_or_else(|e| e.into_inner()) = Slot0State::default();
-        self.slot0_wanted.store(false, SeqCst);
-        self.watcher.store(false, SeqCst);
-        self.foreign_goroutines.store(0, SeqCst);
-        self.main_wait.store(0, SeqCst);
-        self.shutdown.store(false, SeqCst);
-        self.closed.store(false, SeqCst);
-        RETIRED.lock().unwrap_or_else(|e| e.into_inner()).push(self);
-    }
-
-    fn new(n: usize) -> Shared {
-        Shared {
-            panic_abort: AtomicBool::new(false),
-            slots: (0..n)
-                .map(|_| Slot {
-                    queue: Local::new(),
-                    parker: Arc::new(Parker::new()),
-                    polls: AtomicU32::new(0),
-                    current: AtomicU64::new(0),
-                    counts: Padded(Counts::default()),
-                })
-                .collect(),
-            injector: ConcurrentQueue::unbounded(),
-            idle: Idle::new(n),
-            shutdown: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
-            registry: Registry::new(n + 1),
-            foreign_spawned: AtomicU64::new(0),
-            foreign_finished: AtomicU64::new(0),
-            mains: AtomicUsize::new(0),
-            slot0: Mutex::new(Slot0State::default()),
-            slot0_cv: Condvar::new(),
-            slot0_wanted: AtomicBool::new(false),
-            id: AtomicU64::new(0),
-            watcher: AtomicBool::new(false),
-            detect_deadlock: AtomicBool::new(true),
-            foreign_goroutines: AtomicUsize::new(0),
-            main_wait: AtomicU64::new(0),
-            main_location: Mutex::new(None),
-            remote_wakes: AtomicU64::new(0),
-        }
-    }
-
     fn schedule_remote(&self, task: Task) {
         self.remote_wakes.fetch_add(1, Relaxed);
         if self.closed.load(Acquire) {
@@ -288,142 +221,6 @@ impl Shared {
         if let Some(i) = self.idle.pick(force) {
             self.slots[i].parker.unpark();
         }
-    }
-
-    /// Rule (a) of `deadlock`: every worker idle, nothing queued, main and every
-    /// goroutine waiting on goro primitives, no timer armed, no blocking-pool job,
-    /// no thread in a `_blocking` call. Called by worker 0, parked and idle.
-    ///
-    /// The sources of wake-ups that are not workers (a pool job, a thread in a
-    /// `_blocking` call, a timer) are read first, the state they would change
-    /// (main's `woken`, queues, idle workers) after: a pool job counts as running
-    /// until after its wake, so if it is seen done here, its wake is seen below.
-    fn deadlock_candidate(&self, main: &MainWake) -> bool {
-        use super::deadlock::BLOCKED_THREADS;
-        !super::blocking::busy()
-            && BLOCKED_THREADS.load(SeqCst) == 0
-            && driver::live() == 0
-            && self.locally_quiet(main)
-    }
-
-    /// The whole rule of `deadlock`: (a) before and after (b) (every thread of the
-    /// process is one of this runtime's or a goro helper), with (c) no progress
-    /// across. Reads `/proc`: only at a candidate report, never on a hot path.
-    pub(crate) fn provably_deadlocked(&self, main: &MainWake) -> bool {
-        let before = self.progress();
-        self.deadlock_candidate(main)
-            && super::threads::only_goro(self.id.load(SeqCst))
-            && self.deadlock_candidate(main)
-            && self.progress() == before
-    }
-
-    /// The part of [`deadlock_candidate`](Self::deadlock_candidate) that only this
-    /// runtime decides: all workers idle, nothing queued, main and every goroutine
-    /// waiting on goro primitives.
-    fn locally_quiet(&self, main: &MainWake) -> bool {
-        use super::deadlock::FOREIGN;
-        let mw = self.main_wait.load(SeqCst);
-        self.detect_deadlock.load(Relaxed)
-            && self.idle.num_idle() == self.slots.len()
-            && !main.woken.load(SeqCst)
-            && mw != 0
-            && mw & FOREIGN == 0
-            && self.foreign_goroutines.load(SeqCst) == 0
-            && self.injector.is_empty()
-            && self
-                .slots
-                .iter()
-                .all(|s| s.queue.len() == 0 && !s.queue.has_next())
-    }
-
-    /// A number that changes whenever a goroutine runs, a worker leaves the idle
-    /// state or a goroutine is woken from outside.
-    fn progress(&self) -> u64 {
-        self.idle.epoch()
-            + self.remote_wakes.load(SeqCst)
-            + self
-                .slots
-                .iter()
-                .map(|s| s.polls.load(SeqCst) as u64)
-                .sum::<u64>()
-    }
-
-    /// A snapshot of the goroutines that have parked at least once, and how many
-    /// others are alive (spawned and not yet parked).
-    pub(crate) fn snapshot(&self) -> (Vec<super::GoroutineInfo>, usize) {
-        use super::deadlock::{decode, RUNNABLE};
-        use super::GoroutineState;
-        let running: Vec<u64> = self.slots.iter().map(|s| s.current.load(Relaxed)).collect();
-        let mut rows = Vec::new();
-        self.registry.for_each(|m| {
-            let word = m.wait.load(SeqCst);
-            let (wait, waited) = decode(word);
-            let state = if running.contains(&m.id) {
-                GoroutineState::Running
-            } else if word & RUNNABLE != 0 {
-                GoroutineState::Runnable
-            } else {
-                GoroutineState::Waiting
-            };
-            rows.push(super::GoroutineInfo {
-                id: m.id,
-                name: super::names::get(m.id),
-                location: m.location,
-                state,
-                waiting_on: (state == GoroutineState::Waiting)
-                    .then(|| wait.map_or("foreign future", |w| w.name())),
-                waiting_for: if state == GoroutineState::Waiting {
-                    waited
-                } else {
-                    Default::default()
-                },
-            });
-        });
-        rows.sort_by_key(|r| r.id);
-        let live = self
-            .num_goroutines()
-            .saturating_sub(self.mains.load(SeqCst));
-        let others = live.saturating_sub(rows.len());
-        (rows, others)
-    }
-
-    /// The goroutine dump (Go's SIGQUIT format, roughly).
-    pub(crate) fn dump(&self) -> String {
-        use std::fmt::Write;
-        let mut out = String::new();
-        let (wait, waited) = super::deadlock::decode(self.main_wait.load(SeqCst));
-        let loc = *self.main_location.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(loc) = loc.filter(|_| self.mains.load(SeqCst) > 0) {
-            let _ = writeln!(
-                out,
-                "goroutine main [{}{}]:\n\tgoro::run at {loc}",
-                wait.map_or("foreign future", |w| w.name()),
-                minutes(waited),
-            );
-        }
-        let (rows, others) = self.snapshot();
-        for g in rows {
-            let state = match (g.state, g.waiting_on) {
-                (super::GoroutineState::Waiting, Some(w)) => {
-                    format!("{w}{}", minutes(g.waiting_for))
-                }
-                (super::GoroutineState::Running, _) => "running".into(),
-                _ => "runnable".into(),
-            };
-            let name = g.name.map(|n| format!(" \"{n}\"")).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "\ngoroutine {}{name} [{state}]:\n\tspawned at {}",
-                g.id, g.location
-            );
-        }
-        if others > 0 {
-            let _ = writeln!(
-                out,
-                "\n... and {others} goroutine(s) that have not parked yet (runnable, or running their first poll)"
-            );
-        }
-        out
     }
 
     /// Work any worker could take: a ring or the injector (not `next` slots).
@@ -484,48 +281,6 @@ impl Shared {
                 .map(|s| s.counts.0.spawned.load(Acquire))
                 .sum::<u64>();
         sp.saturating_sub(fin) as usize + self.mains.load(Acquire)
-    }
-
-    /// Stops the workers (the caller joins them), then drops every goroutine still
-    /// alive: queued ones directly, parked ones after waking them through the registry.
-    pub(crate) fn begin_shutdown(&self) {
-        self.shutdown.store(true, SeqCst);
-        for s in self.slots.iter() {
-            s.parker.unpark();
-        }
-        // A stand-in waiting for worker 0 (see `slot0`) checks `shutdown`
-        // under this lock.
-        drop(self.slot0.lock().unwrap_or_else(|e| e.into_inner()));
-        self.slot0_cv.notify_all();
-    }
-
-    pub(crate) fn finish_shutdown(&self) {
-        loop {
-            let mut dropped = false;
-            for s in self.slots.iter() {
-                while let Some(t) = s.queue.take_next().or_else(|| s.queue.pop()) {
-                    drop(t);
-                    dropped = true;
-                }
-            }
-            while let Ok(t) = self.injector.pop() {
-                drop(t);
-                dropped = true;
-            }
-            let parked = self.registry.take_all();
-            let woke = !parked.is_empty();
-            for w in parked {
-                w.wake(); // schedules onto the injector, dropped next round
-            }
-            if !dropped && !woke && self.injector.is_empty() && self.registry.is_empty() {
-                break;
-            }
-        }
-        self.closed.store(true, SeqCst);
-        // Anything that raced in before `closed` was set.
-        while let Ok(t) = self.injector.pop() {
-            drop(t);
-        }
     }
 }
 
@@ -1003,14 +758,5 @@ impl Worker {
         if any {
             sh.notify_work();
         }
-    }
-}
-
-/// Go prints how long a goroutine has waited once it is a minute or more.
-fn minutes(d: std::time::Duration) -> String {
-    match d.as_secs() / 60 {
-        0 => String::new(),
-        1 => ", 1 minute".into(),
-        m => format!(", {m} minutes"),
     }
 }

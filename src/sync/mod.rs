@@ -28,7 +28,6 @@ mod mutex;
 mod once;
 mod rwmutex;
 mod semaphore;
-mod shim;
 mod waitgroup;
 
 pub use errgroup::{BoxError, ErrGroup, PanicError};

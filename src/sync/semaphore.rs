@@ -35,7 +35,8 @@ use std::sync::Arc;
 
 // The waiter nodes' `Arc` is loom's under loom (so that it sees the hand-over of a
 // node between threads); the public API (`acquire_owned`) uses std's.
-use super::shim::{Arc as NodeArc, AtomicBool, Mutex, MutexGuard, Ordering};
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use crate::loom::sync::{Arc as NodeArc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use event_listener::{Event, EventListener};
@@ -350,7 +351,7 @@ impl<'a> Future for Acquire<'a> {
                 None => this.listener = Some(node.event.listen()),
                 Some(l) => match crate::runtime::deadlock::poll_goro(
                     cx,
-                    crate::runtime::deadlock::Wait::Semaphore,
+                    crate::runtime::deadlock::WaitKind::Semaphore,
                     |cx| Pin::new(l).poll(cx),
                 ) {
                     Poll::Ready(()) => this.listener = None,

@@ -39,7 +39,8 @@ use std::task::{Context, Poll};
 
 use event_listener::{Event, EventListener};
 
-use super::shim::{Arc, AtomicIsize, AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::Arc;
 
 /// Waits for a collection of goroutines to finish: Go's `sync.WaitGroup`.
 ///
@@ -320,7 +321,7 @@ impl Future for Wait<'_> {
             if let Some(listener) = this.listener.as_mut() {
                 match crate::runtime::deadlock::poll_goro(
                     cx,
-                    crate::runtime::deadlock::Wait::Group,
+                    crate::runtime::deadlock::WaitKind::Group,
                     |cx| Pin::new(listener).poll(cx),
                 ) {
                     Poll::Ready(()) => this.listener = None,

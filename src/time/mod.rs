@@ -118,7 +118,7 @@ impl Future for Sleep {
             // Not armed yet, or fired early by the clock's rounding: (re-)arm.
             _ => self.key = Some(driver::insert(self.deadline, waker)),
         }
-        crate::runtime::deadlock::note(crate::runtime::deadlock::Wait::Sleep);
+        crate::runtime::deadlock::note(crate::runtime::deadlock::WaitKind::Sleep);
         Poll::Pending
     }
 }

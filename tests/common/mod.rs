@@ -2,6 +2,9 @@
 #![allow(dead_code)]
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 /// Runs `f` on a fresh thread and fails the test if it does not finish within `secs`
@@ -33,4 +36,19 @@ where
     F::Output: Send + 'static,
 {
     within(secs, move || goro::run(fut))
+}
+
+/// Polls `f` once with a waker that does nothing.
+pub fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+    let waker = Waker::from(Arc::new(Noop));
+    Pin::new(f).poll(&mut Context::from_waker(&waker))
+}
+
+/// Polls `f` once with the waker `w` (a counting waker, say).
+pub fn poll_with<F: Future>(f: Pin<&mut F>, w: &Waker) -> Poll<F::Output> {
+    f.poll(&mut Context::from_waker(w))
 }

@@ -1,35 +1,14 @@
-//! A small shim: loom's types under `cfg(loom)`, std's otherwise, and the channel's
-//! own spin lock ([`Mutex`] below) built on them, so that the waiter protocol and
-//! the lock itself (including a select's locking of all its channels, see
-//! [`RawLock`]) are model-checked by loom without changing the code.
-
-#[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
-
-#[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+//! The channel's own spin lock ([`Mutex`] below), built on the atomics and cell of
+//! `crate::loom`, so that the waiter protocol and the lock itself (including a
+//! select's locking of all its channels, see [`RawLock`]) are model-checked by loom
+//! without changing the code.
 
 use std::ops::{Deref, DerefMut};
 
-/// `loom::cell::UnsafeCell` under loom (which checks every access for data races);
-/// a zero-cost wrapper of std's `UnsafeCell` with the same closure API otherwise.
-#[cfg(loom)]
-pub(crate) use loom::cell::UnsafeCell;
-
+use crate::loom::cell::UnsafeCell;
 #[cfg(not(loom))]
-#[derive(Debug)]
-pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
-
-#[cfg(not(loom))]
-impl<T> UnsafeCell<T> {
-    pub(crate) const fn new(v: T) -> Self {
-        UnsafeCell(std::cell::UnsafeCell::new(v))
-    }
-    #[inline(always)]
-    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        f(self.0.get())
-    }
-}
+use crate::loom::sync::atomic::AtomicBool;
+use crate::loom::sync::atomic::Ordering;
 
 /// Locks `m`.
 #[inline]

@@ -1,0 +1,155 @@
+//! The deadlock watch and the goroutine dump over a runtime's [`Shared`] state:
+//! rule (a) of `runtime::deadlock` (is every goroutine provably blocked on goro
+//! primitives?) and the listing of goroutines that `runtime::dump` prints.
+
+use std::sync::atomic::Ordering::*;
+
+use super::{MainWake, Shared};
+use crate::time::driver;
+
+impl Shared {
+    /// Rule (a) of `deadlock`: every worker idle, nothing queued, main and every
+    /// goroutine waiting on goro primitives, no timer armed, no blocking-pool job,
+    /// no thread in a `_blocking` call. Called by worker 0, parked and idle.
+    ///
+    /// The sources of wake-ups that are not workers (a pool job, a thread in a
+    /// `_blocking` call, a timer) are read first, the state they would change
+    /// (main's `woken`, queues, idle workers) after: a pool job counts as running
+    /// until after its wake, so if it is seen done here, its wake is seen below.
+    fn deadlock_candidate(&self, main: &MainWake) -> bool {
+        use crate::runtime::deadlock::BLOCKED_THREADS;
+        !crate::runtime::blocking::busy()
+            && BLOCKED_THREADS.load(SeqCst) == 0
+            && driver::live() == 0
+            && self.locally_quiet(main)
+    }
+
+    /// The whole rule of `deadlock`: (a) before and after (b) (every thread of the
+    /// process is one of this runtime's or a goro helper), with (c) no progress
+    /// across. Reads `/proc`: only at a candidate report, never on a hot path.
+    pub(crate) fn provably_deadlocked(&self, main: &MainWake) -> bool {
+        let before = self.progress();
+        self.deadlock_candidate(main)
+            && crate::runtime::threads::only_goro(self.id.load(SeqCst))
+            && self.deadlock_candidate(main)
+            && self.progress() == before
+    }
+
+    /// The part of [`deadlock_candidate`](Self::deadlock_candidate) that only this
+    /// runtime decides: all workers idle, nothing queued, main and every goroutine
+    /// waiting on goro primitives.
+    pub(super) fn locally_quiet(&self, main: &MainWake) -> bool {
+        use crate::runtime::deadlock::FOREIGN;
+        let mw = self.main_wait.load(SeqCst);
+        self.detect_deadlock.load(Relaxed)
+            && self.idle.num_idle() == self.slots.len()
+            && !main.woken.load(SeqCst)
+            && mw != 0
+            && mw & FOREIGN == 0
+            && self.foreign_goroutines.load(SeqCst) == 0
+            && self.injector.is_empty()
+            && self
+                .slots
+                .iter()
+                .all(|s| s.queue.len() == 0 && !s.queue.has_next())
+    }
+
+    /// A number that changes whenever a goroutine runs, a worker leaves the idle
+    /// state or a goroutine is woken from outside.
+    pub(super) fn progress(&self) -> u64 {
+        self.idle.epoch()
+            + self.remote_wakes.load(SeqCst)
+            + self
+                .slots
+                .iter()
+                .map(|s| s.polls.load(SeqCst) as u64)
+                .sum::<u64>()
+    }
+
+    /// A snapshot of the goroutines that have parked at least once, and how many
+    /// others are alive (spawned and not yet parked).
+    pub(crate) fn snapshot(&self) -> (Vec<crate::runtime::GoroutineInfo>, usize) {
+        use crate::runtime::deadlock::{decode, RUNNABLE};
+        use crate::runtime::GoroutineState;
+        let running: Vec<u64> = self.slots.iter().map(|s| s.current.load(Relaxed)).collect();
+        let mut rows = Vec::new();
+        self.registry.for_each(|m| {
+            let word = m.wait.load(SeqCst);
+            let (wait, waited) = decode(word);
+            let state = if running.contains(&m.id) {
+                GoroutineState::Running
+            } else if word & RUNNABLE != 0 {
+                GoroutineState::Runnable
+            } else {
+                GoroutineState::Waiting
+            };
+            rows.push(crate::runtime::GoroutineInfo {
+                id: m.id,
+                name: crate::runtime::names::get(m.id),
+                location: m.location,
+                state,
+                waiting_on: (state == GoroutineState::Waiting)
+                    .then(|| wait.map_or("foreign future", |w| w.name())),
+                waiting_for: if state == GoroutineState::Waiting {
+                    waited
+                } else {
+                    Default::default()
+                },
+            });
+        });
+        rows.sort_by_key(|r| r.id);
+        let live = self
+            .num_goroutines()
+            .saturating_sub(self.mains.load(SeqCst));
+        let others = live.saturating_sub(rows.len());
+        (rows, others)
+    }
+
+    /// The goroutine dump (Go's SIGQUIT format, roughly).
+    pub(crate) fn dump(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let (wait, waited) = crate::runtime::deadlock::decode(self.main_wait.load(SeqCst));
+        let loc = *self.main_location.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(loc) = loc.filter(|_| self.mains.load(SeqCst) > 0) {
+            let _ = writeln!(
+                out,
+                "goroutine main [{}{}]:\n\tgoro::run at {loc}",
+                wait.map_or("foreign future", |w| w.name()),
+                minutes(waited),
+            );
+        }
+        let (rows, others) = self.snapshot();
+        for g in rows {
+            let state = match (g.state, g.waiting_on) {
+                (crate::runtime::GoroutineState::Waiting, Some(w)) => {
+                    format!("{w}{}", minutes(g.waiting_for))
+                }
+                (crate::runtime::GoroutineState::Running, _) => "running".into(),
+                _ => "runnable".into(),
+            };
+            let name = g.name.map(|n| format!(" \"{n}\"")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "\ngoroutine {}{name} [{state}]:\n\tspawned at {}",
+                g.id, g.location
+            );
+        }
+        if others > 0 {
+            let _ = writeln!(
+                out,
+                "\n... and {others} goroutine(s) that have not parked yet (runnable, or running their first poll)"
+            );
+        }
+        out
+    }
+}
+
+/// Go prints how long a goroutine has waited once it is a minute or more.
+fn minutes(d: std::time::Duration) -> String {
+    match d.as_secs() / 60 {
+        0 => String::new(),
+        1 => ", 1 minute".into(),
+        m => format!(", {m} minutes"),
+    }
+}
