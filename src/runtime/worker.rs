@@ -616,108 +616,96 @@ impl Worker {
         None
     }
 
+    /// Parks this worker until there may be work (the protocol is `idle`'s): go
+    /// idle, re-check for work, sleep (until the next timer if this worker has the
+    /// timer duty, a deadlock look or a stranded-task watch), then leave idle.
     fn park(&self, main: Option<&MainWake>) {
         let sh = self.shared;
         if self.searching.replace(false) {
             sh.idle.stop_searching();
         }
         sh.idle.go_idle(self.index);
-        let ready = sh.has_work()
-            || sh.shutdown.load(SeqCst)
-            || (self.stand_in && sh.slot0_wanted.load(SeqCst))
-            || main.is_some_and(|m| m.woken.load(SeqCst))
-            || driver::due();
-        let mut rescued = None;
-        let mut deadlock_watch = None;
-        if !ready {
+        let mut deadlock_look = None;
+        if !self.has_reason_to_stay_awake(main) {
             let parker = &self.slot().parker;
             let mut deadline = driver::claim_sleep(parker);
             let timer_duty = deadline.is_some();
-            // Deadlock: while this runtime is quiet, worker 0 (the thread in
-            // `block_on`, with the main goroutine) looks after FIRST_LOOK, then less
-            // and less often while it cannot prove one (a foreign thread may leave);
-            // the last other worker to go idle makes it start watching at once.
-            match main {
-                Some(m) if sh.locally_quiet(m) => {
-                    let p = sh.progress();
-                    let until = match self.dl_watch.get() {
-                        // Nothing happened since, but our own wake: same look.
-                        Some((seen, until)) if p == seen.wrapping_add(1) => until,
-                        _ => {
-                            self.dl_misses.set(0);
-                            std::time::Instant::now() + super::deadlock::FIRST_LOOK
-                        }
-                    };
-                    self.dl_watch.set(Some((p, until)));
-                    deadlock_watch = Some(until);
-                    deadline = Some(deadline.map_or(until, |d| d.min(until)));
-                }
-                None if sh.detect_deadlock.load(Relaxed)
-                    && sh.mains.load(Relaxed) > 0
-                    && sh.idle.num_idle() == sh.slots.len() =>
-                {
-                    sh.slots[0].parker.unpark();
-                }
-                _ => {}
-            }
-            // Watch `next` slots: a task there is stranded if its worker stays in one
-            // poll. One parked worker (the watcher) wakes every WATCH_PERIOD to rescue
-            // such tasks, as Go's sysmon does; then nobody needs waking per placement.
-            let watching = self.any_next_elsewhere()
-                && sh
-                    .watcher
-                    .compare_exchange(false, true, SeqCst, SeqCst)
-                    .is_ok();
+            deadlock_look = self.plan_deadlock_look(main);
+            deadline = earliest(deadline, deadlock_look);
+            let watching = self.start_watching_stranded();
             if watching {
-                let mut seen = self.seen_polls.borrow_mut();
-                for (i, s) in sh.slots.iter().enumerate() {
-                    seen[i] = s.polls.load(Relaxed);
-                }
-                let w = std::time::Instant::now() + WATCH_PERIOD;
-                deadline = Some(deadline.map_or(w, |d| d.min(w)));
+                deadline = earliest(deadline, Some(std::time::Instant::now() + WATCH_PERIOD));
             }
-            self.in_park.set(true);
-            #[cfg(goro_epoll)]
-            if crate::net::reactor::park(parker, deadline) && self.slot().queue.len() > 1 {
-                // The reactor woke several goroutines onto our ring: share them.
-                sh.notify_work();
-            }
-            #[cfg(all(feature = "net", not(goro_epoll)))]
-            parker.park_in_reactor(deadline);
-            #[cfg(not(feature = "net"))]
-            parker.park(deadline);
-            self.in_park.set(false);
+            self.sleep(parker, deadline);
             if timer_duty {
                 driver::release_sleep(parker);
             }
             if watching {
-                sh.watcher.store(false, SeqCst);
-                rescued = self.rescue_stranded();
+                self.stop_watching_stranded();
             }
         }
-        if let Some(t) = rescued {
-            // Run it next; our ring is empty, so this cannot overflow.
-            self.slot().queue.push(t, &sh.injector);
-        }
-        match (deadlock_watch, main) {
-            (Some(until), Some(m)) if std::time::Instant::now() >= until => {
-                if sh.provably_deadlocked(m) {
-                    let dump = sh.dump();
-                    panic!("fatal error: all goroutines are asleep - deadlock!\n\n{dump}");
-                }
-                // Not provable now: look again later, backing off.
-                let misses = self.dl_misses.get().saturating_add(1);
-                self.dl_misses.set(misses);
-                let next = std::time::Instant::now() + super::deadlock::next_look(misses);
-                self.dl_watch.set(Some((sh.progress(), next)));
-            }
-            (None, _) => self.dl_watch.set(None),
-            _ => {}
-        }
+        self.look_for_deadlock(deadlock_look, main);
         if sh.idle.leave_idle(self.index) {
             // `wake_one` picked us and counted us as searching.
             self.searching.set(true);
         }
+    }
+
+    /// After going idle (its fence): work, shutdown, a `block_on` waiting for
+    /// worker 0, a woken main goroutine or a due timer keeps this worker awake.
+    fn has_reason_to_stay_awake(&self, main: Option<&MainWake>) -> bool {
+        let sh = self.shared;
+        sh.has_work()
+            || sh.shutdown.load(SeqCst)
+            || (self.stand_in && sh.slot0_wanted.load(SeqCst))
+            || main.is_some_and(|m| m.woken.load(SeqCst))
+            || driver::due()
+    }
+
+    /// Watch `next` slots: a task there is stranded if its worker stays in one
+    /// poll. One parked worker (the watcher) wakes every `WATCH_PERIOD` to rescue
+    /// such tasks, as Go's sysmon does; then nobody needs waking per placement.
+    /// `true` if this worker became the watcher (it snapshots the poll counts).
+    fn start_watching_stranded(&self) -> bool {
+        let sh = self.shared;
+        let watching = self.any_next_elsewhere()
+            && sh
+                .watcher
+                .compare_exchange(false, true, SeqCst, SeqCst)
+                .is_ok();
+        if watching {
+            let mut seen = self.seen_polls.borrow_mut();
+            for (i, s) in sh.slots.iter().enumerate() {
+                seen[i] = s.polls.load(Relaxed);
+            }
+        }
+        watching
+    }
+
+    /// The watcher, awake: gives the role up and runs a stranded task next.
+    fn stop_watching_stranded(&self) {
+        let sh = self.shared;
+        sh.watcher.store(false, SeqCst);
+        if let Some(t) = self.rescue_stranded() {
+            // Run it next; our ring is empty, so this cannot overflow.
+            self.slot().queue.push(t, &sh.injector);
+        }
+    }
+
+    /// Sleeps in the netpoller (or on the parker without `net`) until unparked,
+    /// I/O, or `deadline`.
+    fn sleep(&self, parker: &Arc<Parker>, deadline: Option<std::time::Instant>) {
+        self.in_park.set(true);
+        #[cfg(goro_epoll)]
+        if crate::net::reactor::park(parker, deadline) && self.slot().queue.len() > 1 {
+            // The reactor woke several goroutines onto our ring: share them.
+            self.shared.notify_work();
+        }
+        #[cfg(all(feature = "net", not(goro_epoll)))]
+        parker.park_in_reactor(deadline);
+        #[cfg(not(feature = "net"))]
+        parker.park(deadline);
+        self.in_park.set(false);
     }
 
     fn any_next_elsewhere(&self) -> bool {
@@ -758,5 +746,17 @@ impl Worker {
         if any {
             sh.notify_work();
         }
+    }
+}
+
+/// The earlier of two optional deadlines.
+fn earliest(
+    a: Option<std::time::Instant>,
+    b: Option<std::time::Instant>,
+) -> Option<std::time::Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
     }
 }

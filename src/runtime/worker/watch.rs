@@ -1,10 +1,11 @@
 //! The deadlock watch and the goroutine dump over a runtime's [`Shared`] state:
 //! rule (a) of `runtime::deadlock` (is every goroutine provably blocked on goro
-//! primitives?) and the listing of goroutines that `runtime::dump` prints.
+//! primitives?), worker 0's looks for a deadlock while it parks, and the listing
+//! of goroutines that `runtime::dump` prints.
 
 use std::sync::atomic::Ordering::*;
 
-use super::{MainWake, Shared};
+use super::{MainWake, Shared, Worker};
 use crate::time::driver;
 
 impl Shared {
@@ -151,5 +152,63 @@ fn minutes(d: std::time::Duration) -> String {
         0 => String::new(),
         1 => ", 1 minute".into(),
         m => format!(", {m} minutes"),
+    }
+}
+
+impl Worker {
+    /// Deadlock: while this runtime is quiet, worker 0 (the thread in `block_on`,
+    /// with the main goroutine) looks after `FIRST_LOOK`, then less and less often
+    /// while it cannot prove one (a foreign thread may leave); the last other
+    /// worker to go idle makes it start watching at once. Returns when worker 0
+    /// should look.
+    pub(super) fn plan_deadlock_look(&self, main: Option<&MainWake>) -> Option<std::time::Instant> {
+        let sh = self.shared;
+        match main {
+            Some(m) if sh.locally_quiet(m) => {
+                let p = sh.progress();
+                let until = match self.dl_watch.get() {
+                    // Nothing happened since, but our own wake: same look.
+                    Some((seen, until)) if p == seen.wrapping_add(1) => until,
+                    _ => {
+                        self.dl_misses.set(0);
+                        std::time::Instant::now() + crate::runtime::deadlock::FIRST_LOOK
+                    }
+                };
+                self.dl_watch.set(Some((p, until)));
+                Some(until)
+            }
+            None if sh.detect_deadlock.load(Relaxed)
+                && sh.mains.load(Relaxed) > 0
+                && sh.idle.num_idle() == sh.slots.len() =>
+            {
+                sh.slots[0].parker.unpark();
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// After the sleep: if the planned look is due, report a provable deadlock
+    /// (Go's fatal error), or plan the next look, backing off.
+    pub(super) fn look_for_deadlock(
+        &self,
+        look: Option<std::time::Instant>,
+        main: Option<&MainWake>,
+    ) {
+        let sh = self.shared;
+        match (look, main) {
+            (Some(until), Some(m)) if std::time::Instant::now() >= until => {
+                if sh.provably_deadlocked(m) {
+                    let dump = sh.dump();
+                    panic!("fatal error: all goroutines are asleep - deadlock!\n\n{dump}");
+                }
+                let misses = self.dl_misses.get().saturating_add(1);
+                self.dl_misses.set(misses);
+                let next = std::time::Instant::now() + crate::runtime::deadlock::next_look(misses);
+                self.dl_watch.set(Some((sh.progress(), next)));
+            }
+            (None, _) => self.dl_watch.set(None),
+            _ => {}
+        }
     }
 }
