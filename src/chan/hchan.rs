@@ -264,7 +264,7 @@ impl<T> Chan<T> {
     pub(crate) fn disconnect_receivers(&self) {
         let key = self.timer.swap(0, std::sync::atomic::Ordering::AcqRel);
         if key != 0 {
-            crate::time::driver::remove(key - 1);
+            crate::runtime::time::driver::remove(key - 1);
         }
         let mut g = self.lock();
         let wakers = g.close();

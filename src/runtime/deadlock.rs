@@ -175,7 +175,7 @@ pub(crate) fn encode(wait: Option<WaitKind>, prev: u64) -> u64 {
             let since = if prev & 0xff == w as u64 && prev != 0 {
                 (prev >> 8) & 0xffff_ffff // same wait as before: keep its start
             } else {
-                crate::time::driver::coarse_ms() & 0xffff_ffff
+                super::time::driver::coarse_ms() & 0xffff_ffff
             };
             (prev & FOREIGN) | (since << 8) | w as u64
         }
@@ -185,7 +185,7 @@ pub(crate) fn encode(wait: Option<WaitKind>, prev: u64) -> u64 {
 /// `(wait name, waiting for)` of an encoded state, or `None` if foreign.
 pub(crate) fn decode(word: u64) -> (Option<WaitKind>, Duration) {
     let since = Duration::from_millis((word >> 8) & 0xffff_ffff);
-    let waited = Duration::from_millis(crate::time::driver::coarse_ms()).saturating_sub(since);
+    let waited = Duration::from_millis(super::time::driver::coarse_ms()).saturating_sub(since);
     if word & FOREIGN != 0 {
         (None, waited)
     } else {

@@ -65,6 +65,7 @@ mod registry;
 mod slot0;
 mod task;
 pub(crate) mod threads;
+pub(crate) mod time;
 pub(crate) mod worker;
 
 use std::future::Future;

@@ -59,7 +59,7 @@ use super::park::Parker;
 use super::queue::{Local, Task};
 use super::registry::Registry;
 use super::slot0::Slot0State;
-use crate::time::driver;
+use super::time::driver;
 
 mod lifecycle;
 mod watch;

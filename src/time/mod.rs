@@ -27,10 +27,10 @@
 //! timer and a trip through the scheduler each time). A [`timeout`] spends one unit
 //! per poll, so a loop over a timeout around a ready future yields too.
 
-pub(crate) mod driver;
 mod timeout;
 mod timer;
-mod wheel;
+
+use crate::runtime::time::driver;
 
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 pub use timer::{after, tick, Ticker, Timer};

@@ -21,9 +21,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Wake, Waker};
 use std::time::{Duration, Instant};
 
-use super::driver;
 use crate::chan::hchan::Chan;
 use crate::chan::{timer_chan, Receiver};
+use crate::runtime::time::driver;
 
 /// An `after` channel is its own timer's waker (no allocation beyond the channel):
 /// waking it fires once, sending the instant into it. `Timer` and `Ticker` fire

@@ -6,7 +6,7 @@
 use std::sync::atomic::Ordering::*;
 
 use super::{MainWake, Shared, Worker};
-use crate::time::driver;
+use crate::runtime::time::driver;
 
 impl Shared {
     /// Rule (a) of `deadlock`: every worker idle, nothing queued, main and every
