@@ -92,7 +92,7 @@ pub mod runtime;
 /// The socket-readiness protocol of goro's reactor, checked by loom (the rest of
 /// `net` needs the `net` feature, which loom builds leave out).
 #[cfg(all(loom, test))]
-#[path = "net/scheduled_io.rs"]
+#[path = "runtime/io/scheduled_io.rs"]
 #[allow(dead_code)]
 mod scheduled_io_loom;
 pub mod select;

@@ -34,8 +34,8 @@ mod epoll {
     use futures_lite::io::{AsyncRead, AsyncWrite};
     use rustix::net::{AddressFamily, SocketFlags, SocketType};
 
-    use super::super::reactor::{Reactor, Registration, READ, WRITE};
     use crate::runtime::coop;
+    use crate::runtime::io::reactor::{Reactor, Registration, READ, WRITE};
 
     /// A non-blocking socket registered with goro's reactor.
     pub(crate) struct Io<T: AsFd> {

@@ -85,10 +85,6 @@
 
 mod addr;
 mod io;
-#[cfg(goro_epoll)]
-pub(crate) mod reactor;
-#[cfg(goro_epoll)]
-mod scheduled_io;
 mod split;
 mod tcp;
 mod udp;

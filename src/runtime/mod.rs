@@ -56,6 +56,8 @@ mod blocking;
 pub(crate) mod coop;
 pub(crate) mod deadlock;
 mod idle;
+#[cfg(goro_epoll)]
+pub(crate) mod io;
 #[cfg(all(test, loom))]
 mod loom_idle;
 pub(crate) mod names;

@@ -134,8 +134,8 @@ impl Parker {
     #[cfg(goro_epoll)]
     pub(crate) fn park_io(
         &self,
-        r: &crate::net::reactor::Reactor,
-        st: &mut crate::net::reactor::PollState,
+        r: &crate::runtime::io::reactor::Reactor,
+        st: &mut crate::runtime::io::reactor::PollState,
         deadline: Option<Instant>,
     ) {
         if self
@@ -166,7 +166,7 @@ impl Parker {
         let prev = self.state.swap(NOTIFIED, SeqCst);
         #[cfg(goro_epoll)]
         if prev == PARKED_IO {
-            if let Some(r) = crate::net::reactor::Reactor::existing() {
+            if let Some(r) = crate::runtime::io::reactor::Reactor::existing() {
                 r.notify();
             }
             return;

@@ -415,7 +415,7 @@ impl Worker {
         return async_io::block_on(async { self.run_loop(main) });
         // With goro's own reactor, this thread counts as one that polls it.
         #[cfg(goro_epoll)]
-        let _polls = crate::net::reactor::WorkerGuard::new();
+        let _polls = crate::runtime::io::reactor::WorkerGuard::new();
         #[cfg(not(all(feature = "net", not(goro_epoll))))]
         self.run_loop(main)
     }
@@ -423,7 +423,7 @@ impl Worker {
     /// Processes ready I/O events without blocking (feature `net`).
     #[cfg(goro_epoll)]
     fn poll_reactor(&self) {
-        if let Some(r) = crate::net::reactor::Reactor::existing() {
+        if let Some(r) = crate::runtime::io::reactor::Reactor::existing() {
             r.poll_now();
         }
     }
@@ -697,7 +697,7 @@ impl Worker {
     fn sleep(&self, parker: &Arc<Parker>, deadline: Option<std::time::Instant>) {
         self.in_park.set(true);
         #[cfg(goro_epoll)]
-        if crate::net::reactor::park(parker, deadline) && self.slot().queue.len() > 1 {
+        if crate::runtime::io::reactor::park(parker, deadline) && self.slot().queue.len() > 1 {
             // The reactor woke several goroutines onto our ring: share them.
             self.shared.notify_work();
         }
