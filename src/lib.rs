@@ -60,6 +60,22 @@
 //! other when idle, and park when there is nothing to do; timers are driven by the
 //! workers themselves. See the [`runtime`] module.
 //!
+//! # Layers
+//!
+//! Each layer of the crate imports only from the layers below it:
+//!
+//! ```text
+//! net, test     sockets (registered with runtime's reactor); test helpers
+//! chan, select, sync, time, context, atomic
+//!               the primitives (time uses chan, sync's ErrGroup uses context)
+//! runtime       scheduler, blocking pool, deadlock and wait tracking, cooperative
+//!               budget, runtime::time (timer wheel, driver), runtime::io (epoll reactor)
+//! loom          std's atomics, locks and cells, or loom's under --cfg loom
+//! ```
+//!
+//! The one edge upward is a re-export: [`chan`](mod@chan) re-exports [`Select`] (so
+//! `goro::chan::Select` keeps working); `chan` itself uses nothing of `select`.
+//!
 //! # Guides
 //!
 //! - [goro for Go programmers](guide::go_programmers): every Go construct mapped
