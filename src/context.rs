@@ -117,6 +117,8 @@ struct Signal {
     children: Mutex<Children>,
     /// Our parent signal and our id in its map (none for a root).
     parent: Option<(Arc<Signal>, u64)>,
+    /// The synctest bubble it was made in (waiting on it is durable there).
+    bubble: u64,
 }
 
 #[derive(Default)]
@@ -142,7 +144,7 @@ impl Signal {
             CANCELED => Some(ContextError::Canceled),
             DEADLINE => Some(ContextError::DeadlineExceeded),
             _ => match self.deadline {
-                Some(d) if Instant::now() >= d => {
+                Some(d) if crate::time::now() >= d => {
                     // Record it, so the error stays the same from now on.
                     self.cancel(ContextError::DeadlineExceeded);
                     self.err()
@@ -154,7 +156,7 @@ impl Signal {
 
     /// Cancels this signal and its descendants with `err` (unless already done).
     fn cancel(&self, mut err: ContextError) {
-        if err == ContextError::Canceled && self.deadline.is_some_and(|d| Instant::now() >= d) {
+        if err == ContextError::Canceled && self.deadline.is_some_and(|d| crate::time::now() >= d) {
             // The deadline came first: that is what Go's timer would have reported.
             err = ContextError::DeadlineExceeded;
         }
@@ -320,6 +322,7 @@ impl Context {
                 event: Event::new(),
                 children: Mutex::default(),
                 parent: None,
+                bubble: crate::runtime::wait::polling_bubble(),
             }),
             Some(p) => {
                 let mut children = lock(&p.children);
@@ -331,6 +334,7 @@ impl Context {
                     event: Event::new(),
                     children: Mutex::default(),
                     parent: Some((p.clone(), id)),
+                    bubble: crate::runtime::wait::polling_bubble(),
                 });
                 // Checked under the parent's children lock: a concurrent cancel of the
                 // parent either sees our entry or we see its state.
@@ -401,7 +405,7 @@ impl Context {
     /// });
     /// ```
     pub fn with_timeout(&self, timeout: Duration) -> (Context, CancelFn) {
-        let now = Instant::now();
+        let now = crate::time::now();
         let deadline = now.checked_add(timeout);
         match deadline {
             Some(d) => self.derive(Some(d)),
@@ -550,9 +554,12 @@ impl Future for Done {
             match this.listener.as_mut() {
                 // Listen, then check again (the loop) before sleeping.
                 None => this.listener = Some(signal.event.listen()),
-                Some(l) => match crate::runtime::deadlock::poll_goro(
+                Some(l) => match crate::runtime::wait::poll_on(
                     cx,
-                    crate::runtime::deadlock::WaitKind::Context,
+                    crate::runtime::wait::Wait::new(
+                        crate::runtime::wait::WaitKind::Context,
+                        signal.bubble,
+                    ),
                     |cx| Pin::new(l).poll(cx),
                 ) {
                     Poll::Ready(()) => this.listener = None,
@@ -565,9 +572,12 @@ impl Future for Done {
                 let sleep = this
                     .sleep
                     .get_or_insert_with(|| crate::time::sleep_until(d));
-                match crate::runtime::deadlock::poll_goro(
+                match crate::runtime::wait::poll_on(
                     cx,
-                    crate::runtime::deadlock::WaitKind::Context,
+                    crate::runtime::wait::Wait::new(
+                        crate::runtime::wait::WaitKind::Context,
+                        signal.bubble,
+                    ),
                     |cx| Pin::new(sleep).poll(cx),
                 ) {
                     Poll::Ready(()) => {

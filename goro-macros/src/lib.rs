@@ -14,7 +14,9 @@
 //! `run` does (the body is the main goroutine, on the calling thread acting as
 //! worker 0; same `yield_now`, same deadlock detection). `#[goro::test]` also adds
 //! `#[test]` (under libtest, whose own threads are alive, deadlock detection stays
-//! silent: see goro's `runtime` docs).
+//! silent: see goro's `runtime` docs). `#[goro::test(synctest)]` runs the body
+//! through `::goro::test::synctest` instead: as the main goroutine of a bubble with
+//! virtual time (see `goro::test`).
 //! Written with `proc_macro` alone (no syn/quote) to keep goro's build light.
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
@@ -33,12 +35,18 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(args, item, false)
 }
 
-/// Runs an `async fn` test on a fresh goro runtime.
+/// Runs an `async fn` test on a fresh goro runtime; with `synctest`, inside a
+/// synctest bubble (virtual time: `goro::test::synctest`).
 ///
 /// ```ignore
 /// #[goro::test]
 /// async fn adds() {
 ///     assert_eq!(goro::go(async { 2 + 2 }).await.unwrap(), 4);
+/// }
+///
+/// #[goro::test(synctest)]
+/// async fn an_hour_in_no_time() {
+///     goro::time::sleep(std::time::Duration::from_secs(3600)).await;
 /// }
 /// ```
 #[proc_macro_attribute]
@@ -66,25 +74,38 @@ fn error(msg: &str, span: Span) -> TokenStream {
     .collect()
 }
 
-/// Parses `workers = N` (or nothing); returns N.
-fn parse_args(args: TokenStream) -> Result<Option<TokenTree>, TokenStream> {
+/// How the body runs.
+enum Runner {
+    /// `::goro::run`.
+    Run,
+    /// A runtime of N workers (`workers = N`).
+    Workers(TokenTree),
+    /// A synctest bubble (`synctest`, tests only).
+    Synctest,
+}
+
+/// Parses `workers = N`, `synctest` (tests only) or nothing.
+fn parse_args(args: TokenStream, is_test: bool) -> Result<Runner, TokenStream> {
     let toks: Vec<TokenTree> = args.into_iter().collect();
+    let expected = if is_test {
+        "goro: expected no arguments, `workers = N` or `synctest`"
+    } else {
+        "goro: expected no arguments or `workers = N`"
+    };
     match toks.as_slice() {
-        [] => Ok(None),
+        [] => Ok(Runner::Run),
         [TokenTree::Ident(k), TokenTree::Punct(eq), v @ TokenTree::Literal(_)]
             if k.to_string() == "workers" && eq.as_char() == '=' =>
         {
-            Ok(Some(v.clone()))
+            Ok(Runner::Workers(v.clone()))
         }
-        [t, ..] => Err(error(
-            "goro: expected no arguments or `workers = N`",
-            t.span(),
-        )),
+        [TokenTree::Ident(k)] if is_test && k.to_string() == "synctest" => Ok(Runner::Synctest),
+        [t, ..] => Err(error(expected, t.span())),
     }
 }
 
 fn expand(args: TokenStream, item: TokenStream, is_test: bool) -> TokenStream {
-    let workers = match parse_args(args) {
+    let workers = match parse_args(args, is_test) {
         Ok(w) => w,
         Err(e) => return e,
     };
@@ -118,10 +139,11 @@ fn expand(args: TokenStream, item: TokenStream, is_test: bool) -> TokenStream {
         }
     }
     let runner: TokenStream = match workers {
-        None => "::goro::run".parse().unwrap(),
-        Some(n) => format!("::goro::Runtime::builder().workers({n}).build().block_on")
+        Runner::Run => "::goro::run".parse().unwrap(),
+        Runner::Workers(n) => format!("::goro::Runtime::builder().workers({n}).build().block_on")
             .parse()
             .unwrap(),
+        Runner::Synctest => "::goro::test::synctest".parse().unwrap(),
     };
     let mut call = runner;
     let inner: TokenStream = [

@@ -193,6 +193,9 @@ pub(crate) struct Chan<T> {
     /// A timer channel's (`time::after`) armed timer key + 1, 0 if none: disarmed
     /// when the last receiver goes, so a dropped `after` holds no timer.
     pub(crate) timer: std::sync::atomic::AtomicU64,
+    /// The synctest bubble the channel was made in (`NO_BUBBLE` if none): only
+    /// that bubble's goroutines may use it, and waiting on it is durable there.
+    pub(crate) bubble: u64,
 }
 
 impl<T> Chan<T> {
@@ -219,7 +222,24 @@ impl<T> Chan<T> {
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
             timer: std::sync::atomic::AtomicU64::new(0),
+            bubble: crate::runtime::wait::polling_bubble(),
         }
+    }
+
+    /// Panics if the channel belongs to a synctest bubble and the caller does not
+    /// (Go: "send on synctest channel from outside bubble"). One load outside bubbles.
+    #[inline]
+    #[track_caller]
+    pub(crate) fn check_bubble(&self) {
+        if self.bubble != crate::runtime::wait::NO_BUBBLE {
+            crate::runtime::bubble::used_outside(self.bubble, "a channel");
+        }
+    }
+
+    /// What waiting on this channel is, for the wait seam.
+    #[inline]
+    pub(crate) fn wait(&self, kind: crate::runtime::wait::WaitKind) -> crate::runtime::wait::Wait {
+        crate::runtime::wait::Wait::new(kind, self.bubble)
     }
 
     #[inline]

@@ -195,7 +195,9 @@ impl<T> Sender<T> {
     /// assert!(tx.try_send(2).unwrap_err().is_full());
     /// # drop(rx);
     /// ```
+    #[track_caller]
     pub fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
+        self.chan.check_bubble();
         let mut g = self.chan.lock();
         match g.try_send(v, self.chan.cap, std::ptr::null()) {
             SendStep::Sent(w) => {
@@ -238,7 +240,9 @@ impl<T> Sender<T> {
     /// assert!(!tx.close());
     /// assert_eq!(rx.recv_blocking(), None);
     /// ```
+    #[track_caller]
     pub fn close(&self) -> bool {
+        self.chan.check_bubble();
         self.chan.close()
     }
 
@@ -313,7 +317,9 @@ impl<T> Receiver<T> {
     /// tx.try_send(9).unwrap();
     /// assert_eq!(rx.try_recv(), Ok(9));
     /// ```
+    #[track_caller]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.chan.check_bubble();
         let mut g = self.chan.lock();
         match g.try_recv(self.chan.cap, std::ptr::null()) {
             RecvStep::Got(v, w) => {

@@ -73,7 +73,7 @@ impl<T> OpCore<T> {
         &self,
         chan: &Chan<T>,
         cx: &mut Context<'_>,
-        wait: crate::runtime::deadlock::WaitKind,
+        wait: crate::runtime::wait::WaitKind,
     ) -> bool {
         if self.ctx.state.load(Ordering::Acquire) != selected(0) {
             let g = chan.lock();
@@ -83,11 +83,10 @@ impl<T> OpCore<T> {
                 // SAFETY: queued and uncommitted, lock held: see above.
                 let old = unsafe {
                     self.ctx
-                        .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()))
+                        .set_waker(crate::runtime::wait::on(cx, chan.wait(wait)))
                 };
                 drop(g);
                 drop(old);
-                crate::runtime::deadlock::note(wait);
                 return false;
             }
             drop(g);
@@ -99,6 +98,7 @@ impl<T> OpCore<T> {
     pub(crate) fn poll_recv(&self, chan: &Chan<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self.node.status.get() {
             IDLE => {
+                chan.check_bubble();
                 // A goroutine whose channel is always ready yields now and then.
                 if crate::runtime::coop::poll_proceed(cx).is_pending() {
                     return Poll::Pending;
@@ -119,9 +119,10 @@ impl<T> OpCore<T> {
                         // SAFETY: the node is not queued and we hold the lock: we
                         // own the ctx and the node.
                         let old = unsafe {
-                            let old = self
-                                .ctx
-                                .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()));
+                            let old = self.ctx.set_waker(crate::runtime::wait::on(
+                                cx,
+                                chan.wait(crate::runtime::wait::WaitKind::ChanRecv),
+                            ));
                             self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
                             self.node.set_owner(self.me(), 0);
                             g.recvq.push_back(&self.node);
@@ -130,16 +131,12 @@ impl<T> OpCore<T> {
                         self.node.status.set(QUEUED);
                         drop(g);
                         drop(old);
-                        crate::runtime::deadlock::note(
-                            crate::runtime::deadlock::WaitKind::ChanRecv,
-                        );
                         Poll::Pending
                     }
                 }
             }
             QUEUED => {
-                if !self.committed_or_rearm(chan, cx, crate::runtime::deadlock::WaitKind::ChanRecv)
-                {
+                if !self.committed_or_rearm(chan, cx, crate::runtime::wait::WaitKind::ChanRecv) {
                     return Poll::Pending;
                 }
                 self.node.status.set(FINISHED);
@@ -159,6 +156,7 @@ impl<T> OpCore<T> {
     ) -> Poll<Result<(), SendError<T>>> {
         match self.node.status.get() {
             IDLE => {
+                chan.check_bubble();
                 if crate::runtime::coop::poll_proceed(cx).is_pending() {
                     return Poll::Pending;
                 }
@@ -182,9 +180,10 @@ impl<T> OpCore<T> {
                         // SAFETY: not queued, lock held: we own node and ctx.
                         let old = unsafe {
                             self.node.put(v);
-                            let old = self
-                                .ctx
-                                .set_waker(crate::runtime::deadlock::inner_waker(cx.waker()));
+                            let old = self.ctx.set_waker(crate::runtime::wait::on(
+                                cx,
+                                chan.wait(crate::runtime::wait::WaitKind::ChanSend),
+                            ));
                             self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
                             self.node.set_owner(self.me(), 0);
                             g.sendq.push_back(&self.node);
@@ -193,16 +192,12 @@ impl<T> OpCore<T> {
                         self.node.status.set(QUEUED);
                         drop(g);
                         drop(old);
-                        crate::runtime::deadlock::note(
-                            crate::runtime::deadlock::WaitKind::ChanSend,
-                        );
                         Poll::Pending
                     }
                 }
             }
             QUEUED => {
-                if !self.committed_or_rearm(chan, cx, crate::runtime::deadlock::WaitKind::ChanSend)
-                {
+                if !self.committed_or_rearm(chan, cx, crate::runtime::wait::WaitKind::ChanSend) {
                     return Poll::Pending;
                 }
                 self.node.status.set(FINISHED);
@@ -244,10 +239,14 @@ impl<T> OpCore<T> {
         if st == COMMITTED || st == FINISHED {
             return true;
         }
+        chan.check_bubble();
         let mut g = chan.lock();
         let (done, w) = self.branch_step(&mut g, chan.cap, is_recv, ctx, index, register);
         drop(g);
         wake(w);
+        if !done && register {
+            crate::runtime::wait::declare(chan.wait(crate::runtime::wait::WaitKind::Select));
+        }
         done
     }
 
@@ -289,6 +288,7 @@ impl<T> OpCore<T> {
         // SAFETY: as in `branch_try_locked`.
         let mut g = unsafe { chan.locked() };
         self.node.set_owner(ctx, index);
+        crate::runtime::wait::declare(chan.wait(crate::runtime::wait::WaitKind::Select));
         // SAFETY: pinned node, unlinked before it is dropped; a send case's
         // value is in its slot (put back by the failed try).
         unsafe {

@@ -128,8 +128,8 @@ impl<T> std::fmt::Debug for Unblock<T> {
 impl<T> Future for Unblock<T> {
     type Output = T;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        use super::deadlock::{poll_goro, WaitKind};
-        poll_goro(cx, WaitKind::Unblock, |cx| {
+        use super::wait::{poll_on, Wait, WaitKind};
+        poll_on(cx, Wait::plain(WaitKind::Unblock), |cx| {
             Pin::new(&mut self.task).poll(cx)
         })
     }

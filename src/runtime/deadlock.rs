@@ -2,19 +2,12 @@
 //!
 //! # How goro knows a goroutine is asleep on goro alone
 //!
-//! Each goroutine poll (and each poll of the main goroutine) runs with a *tracking
-//! waker*: a waker that forwards to the task's own waker but notes, in a
-//! thread-local, every clone made of it. goro's own primitives (channels, select,
-//! `sync`, timers, `JoinHandle`, `unblock`) never clone the waker they are given:
-//! they take the task's own waker through [`inner_waker`] and record what they wait
-//! on with [`note`]. So after a poll returns `Pending`:
-//!
-//! - no clone was made: only goro primitives can wake the goroutine (or nothing can,
-//!   as for `std::future::pending()`, Go's `select {}`);
-//! - a clone was made: something goro cannot see into (a socket, a foreign channel,
-//!   another executor's timer) holds the waker; the goroutine is *foreign* until it
-//!   finishes, and while any goroutine is foreign goro never reports a deadlock (no
-//!   false positives).
+//! Every goroutine poll is tracked (see `wait`): goro's primitives declare what they
+//! wait on through one seam and store the task's own waker, and a poll that cloned
+//! its waker left it with something goro cannot see into (a socket, a foreign
+//! channel, another executor's timer). Such a goroutine is *foreign* until it
+//! finishes, and while any goroutine is foreign goro never reports a deadlock (no
+//! false positives).
 //!
 //! # When goro reports one: exact or silent
 //!
@@ -79,10 +72,10 @@
 //! Cost: nothing per operation. Threads record themselves when they start and end;
 //! `/proc` is read only by the check, which runs only while the runtime is quiet.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use std::time::Duration;
+
+use super::wait::{WaitKind, WAITS};
 
 /// How long worker 0 stays parked quiet before it first checks for a deadlock. Not
 /// a guess about other threads (the check is exact): it only spares a program whose
@@ -101,77 +94,21 @@ pub(crate) fn next_look(misses: u32) -> Duration {
         .min(LAST_LOOK)
 }
 
-/// What a goroutine waits on (Go's wait reasons).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub(crate) enum WaitKind {
-    /// Returned `Pending` and registered nowhere: waits forever (Go's `select {}`).
-    Nothing = 0,
-    ChanRecv,
-    ChanSend,
-    Select,
-    Group,
-    Mutex,
-    RwRead,
-    RwWrite,
-    Semaphore,
-    Once,
-    Context,
-    Join,
-    Sleep,
-    Unblock,
-}
-
-const WAITS: [WaitKind; 14] = [
-    WaitKind::Nothing,
-    WaitKind::ChanRecv,
-    WaitKind::ChanSend,
-    WaitKind::Select,
-    WaitKind::Group,
-    WaitKind::Mutex,
-    WaitKind::RwRead,
-    WaitKind::RwWrite,
-    WaitKind::Semaphore,
-    WaitKind::Once,
-    WaitKind::Context,
-    WaitKind::Join,
-    WaitKind::Sleep,
-    WaitKind::Unblock,
-];
-
-impl WaitKind {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            WaitKind::Nothing => "select (no cases)",
-            WaitKind::ChanRecv => "chan receive",
-            WaitKind::ChanSend => "chan send",
-            WaitKind::Select => "select",
-            WaitKind::Group => "sync.WaitGroup.Wait",
-            WaitKind::Mutex => "sync.Mutex.Lock",
-            WaitKind::RwRead => "sync.RWMutex.RLock",
-            WaitKind::RwWrite => "sync.RWMutex.Lock",
-            WaitKind::Semaphore => "semacquire",
-            WaitKind::Once => "sync.Once.Do",
-            WaitKind::Context => "context.Done",
-            WaitKind::Join => "JoinHandle.await",
-            WaitKind::Sleep => "sleep",
-            WaitKind::Unblock => "unblock",
-        }
-    }
-}
-
 /// A goroutine's wait state in one word: `FOREIGN` bit | `RUNNABLE` bit | since
 /// (ms, 32 bits) << 8 | wait kind.
 pub(crate) const FOREIGN: u64 = 1 << 63;
 /// Set when the goroutine is scheduled (woken), cleared when a poll returns
 /// `Pending` again: for dumps only.
 pub(crate) const RUNNABLE: u64 = 1 << 62;
+/// Set while a goroutine of a synctest bubble is durably blocked (see `bubble`):
+/// set by its own poll, cleared by the wake that schedules it.
+pub(crate) const DURABLE: u64 = 1 << 61;
 
 pub(crate) fn encode(wait: Option<WaitKind>, prev: u64) -> u64 {
     match wait {
-        None => FOREIGN | (prev & !(FOREIGN | RUNNABLE)),
+        None => FOREIGN | (prev & !(FOREIGN | RUNNABLE | DURABLE)),
         Some(w) => {
-            let prev = prev & !RUNNABLE;
+            let prev = prev & !(RUNNABLE | DURABLE);
             let since = if prev & 0xff == w as u64 && prev != 0 {
                 (prev >> 8) & 0xffff_ffff // same wait as before: keep its start
             } else {
@@ -193,106 +130,8 @@ pub(crate) fn decode(word: u64) -> (Option<WaitKind>, Duration) {
     }
 }
 
-#[derive(Clone, Copy)]
-struct Track {
-    active: bool,
-    cloned: bool,
-    wait: u8,
-}
-
-thread_local! {
-    static TRACK: Cell<Track> = const { Cell::new(Track { active: false, cloned: false, wait: 0 }) };
-}
-
 /// Threads blocked in a goro `_blocking` call (they can wake goroutines).
 pub(crate) static BLOCKED_THREADS: AtomicUsize = AtomicUsize::new(0);
-
-/// Records what the goroutine being polled now waits on (a goro primitive about to
-/// return `Pending`).
-pub(crate) fn note(wait: WaitKind) {
-    let _ = TRACK.try_with(|t| {
-        let mut v = t.get();
-        if v.active {
-            v.wait = wait as u8;
-            t.set(v);
-        }
-    });
-}
-
-/// The task's own waker behind a tracking waker (goro primitives store this one, so
-/// that their registrations do not count as foreign).
-pub(crate) fn inner_waker(w: &Waker) -> &Waker {
-    if std::ptr::eq(w.vtable(), &VTABLE) {
-        // SAFETY: a waker with our vtable is only ever made by `tracked_poll`, whose
-        // data pointer is the `&Waker` it wraps, alive for the whole poll; `w`'s
-        // borrow cannot outlive that poll, so neither can the returned reference.
-        unsafe { &*(w.data() as *const Waker) }
-    } else {
-        w
-    }
-}
-
-static VTABLE: RawWakerVTable = RawWakerVTable::new(vt_clone, vt_wake, vt_wake, vt_drop);
-
-/// SAFETY (all four): `data` is the `&Waker` given to `tracked_poll`, valid while
-/// the tracking waker can be used (it is only lent, never owned, so `wake`
-/// and `drop` never run on an owned copy; clones are the inner waker's own).
-unsafe fn vt_clone(data: *const ()) -> RawWaker {
-    // SAFETY: see above.
-    let inner = unsafe { &*(data as *const Waker) };
-    let _ = TRACK.try_with(|t| {
-        let mut v = t.get();
-        v.cloned = true;
-        t.set(v);
-    });
-    let w = std::mem::ManuallyDrop::new(inner.clone());
-    RawWaker::new(w.data(), w.vtable())
-}
-
-unsafe fn vt_wake(data: *const ()) {
-    // SAFETY: see above.
-    unsafe { &*(data as *const Waker) }.wake_by_ref();
-}
-
-unsafe fn vt_drop(_: *const ()) {}
-
-/// Polls `f` with a tracking waker; returns its result and, on `Pending`, what the
-/// goroutine waits on (`None`: something foreign holds its waker).
-pub(crate) fn tracked_poll<R>(
-    cx: &mut Context<'_>,
-    f: impl FnOnce(&mut Context<'_>) -> Poll<R>,
-) -> (Poll<R>, Option<WaitKind>) {
-    let inner: &Waker = cx.waker();
-    // SAFETY: the vtable's functions only dereference `data` as the `&Waker` we pass,
-    // which outlives `tracking` (dropped at the end of this function); see `VTABLE`.
-    let tracking =
-        unsafe { Waker::from_raw(RawWaker::new(inner as *const Waker as *const (), &VTABLE)) };
-    let mut cx2 = Context::from_waker(&tracking);
-    let prev = TRACK.replace(Track {
-        active: true,
-        cloned: false,
-        wait: 0,
-    });
-    let r = f(&mut cx2);
-    let t = TRACK.replace(prev);
-    let wait = (!t.cloned).then(|| WAITS[t.wait as usize % WAITS.len()]);
-    (r, wait)
-}
-
-/// Polls a goro primitive's inner wait (an event listener, a timer) with the task's
-/// own waker, and records `wait` if it is pending.
-pub(crate) fn poll_goro<R>(
-    cx: &mut Context<'_>,
-    wait: WaitKind,
-    f: impl FnOnce(&mut Context<'_>) -> Poll<R>,
-) -> Poll<R> {
-    let mut inner = Context::from_waker(inner_waker(cx.waker()));
-    let r = f(&mut inner);
-    if r.is_pending() {
-        note(wait);
-    }
-    r
-}
 
 /// Panics if called on a goro worker thread (see [`blocking`]): the check at the
 /// top of every `_blocking` method, one thread-local read.
@@ -333,29 +172,6 @@ pub(crate) fn blocking<R>(what: &'static str, instead: &'static str, f: impl FnO
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tracking_sees_clones_and_notes() {
-        let w = Waker::noop();
-        let mut cx = Context::from_waker(w);
-        let (_, wait) = tracked_poll(&mut cx, |cx| {
-            note(WaitKind::ChanRecv);
-            let _ = inner_waker(cx.waker()).clone(); // goro's way: not counted
-            Poll::<()>::Pending
-        });
-        assert_eq!(wait, Some(WaitKind::ChanRecv));
-        let (_, wait) = tracked_poll(&mut cx, |cx| {
-            let stored = cx.waker().clone(); // a foreign future's way
-            stored.wake_by_ref();
-            Poll::<()>::Pending
-        });
-        assert_eq!(wait, None);
-        let (_, wait) = tracked_poll(&mut cx, |cx| {
-            cx.waker().wake_by_ref();
-            Poll::<()>::Pending
-        });
-        assert_eq!(wait, Some(WaitKind::Nothing));
-    }
 
     #[test]
     fn encoding_round_trips() {

@@ -53,6 +53,7 @@
 //!   thread. Plain threads and [`unblock`] jobs may call them.
 
 mod blocking;
+pub(crate) mod bubble;
 pub(crate) mod coop;
 pub(crate) mod deadlock;
 mod idle;
@@ -68,6 +69,7 @@ mod slot0;
 mod task;
 pub(crate) mod threads;
 pub(crate) mod time;
+pub(crate) mod wait;
 pub(crate) mod worker;
 
 use std::future::Future;
@@ -200,6 +202,9 @@ where
             async_task::WithInfo(worker::schedule),
         )
     };
+    if let Some(b) = shared.bubble() {
+        b.spawned();
+    }
     shared.submit_new(runnable);
     JoinHandle::new(task)
 }
@@ -715,6 +720,39 @@ impl Drop for Runtime {
         self.shared.finish_shutdown();
         self.shared.retire();
     }
+}
+
+/// A runtime that hosts synctest bubble `bubble` (see `bubble`): worker 0 is the
+/// thread in `block_on`, as in `run`; goro's deadlock detector is off (the bubble
+/// reports its own deadlocks, exactly).
+pub(crate) fn bubble_runtime(bubble: &'static bubble::Bubble) -> Runtime {
+    let rt = Builder::new()
+        .detect_deadlock(false)
+        .thread_name("goro-synctest")
+        .build_inner(Slot0::Caller);
+    rt.shared.bubble.store(
+        bubble as *const bubble::Bubble as *mut bubble::Bubble,
+        SeqCst,
+    );
+    rt
+}
+
+/// Spawns a goroutine on `rt` at `loc` (for `test::synctest`'s main goroutine).
+pub(crate) fn spawn_at<F>(
+    rt: &Runtime,
+    fut: F,
+    loc: &'static Location<'static>,
+) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn(rt.shared, fut, loc)
+}
+
+/// The dump of the goroutines of the runtime this thread works for (no main line).
+pub(crate) fn dump_goroutines() -> String {
+    worker::current().map_or_else(String::new, |s| s.dump_goroutines())
 }
 
 static GLOBAL: OnceLock<Runtime> = OnceLock::new();

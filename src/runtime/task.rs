@@ -28,7 +28,7 @@ pub(crate) struct Meta {
     pub(crate) location: &'static Location<'static>,
     /// `CANCEL` bit | registry key (0 when not registered).
     state: AtomicU64,
-    /// What the goroutine waits on (see `deadlock::encode`); 0 until it parks.
+    /// What the goroutine waits on (see `deadlock::encode`) and its `DURABLE` bit; 0 until it parks.
     pub(crate) wait: AtomicU64,
 }
 
@@ -168,8 +168,12 @@ pin_project_lite::pin_project! {
             if key != 0 {
                 shared.registry.remove(key);
             }
-            if meta.wait.load(Relaxed) & super::deadlock::FOREIGN != 0 {
+            let wait = meta.wait.load(Relaxed);
+            if wait & super::deadlock::FOREIGN != 0 {
                 shared.foreign_goroutines.fetch_sub(1, SeqCst);
+            }
+            if let Some(b) = shared.bubble() {
+                b.finished(wait & super::deadlock::DURABLE == 0);
             }
             super::names::remove(meta.id);
             shared.goroutine_finished();
@@ -202,12 +206,14 @@ impl<F: Future> Future for GoFuture<'_, F> {
         let shared = meta.shared();
         // Tracked (see `deadlock`): learns what the goroutine waits on, for dumps and
         // deadlock detection.
-        let (r, wait) = super::deadlock::tracked_poll(cx, |cx| {
-            match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-                Ok(p) => p.map(Ok),
-                Err(e) => Poll::Ready(Err(e)),
-            }
-        });
+        let bubble = shared.bubble();
+        let (r, parked) =
+            super::wait::tracked_poll(cx, shared.bubble_id(), |cx| {
+                match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+                    Ok(p) => p.map(Ok),
+                    Err(e) => Poll::Ready(Err(e)),
+                }
+            });
         let r = match r {
             Poll::Ready(Ok(v)) => Ok(Poll::Ready(v)),
             Poll::Pending => Ok(Poll::Pending),
@@ -217,12 +223,19 @@ impl<F: Future> Future for GoFuture<'_, F> {
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
             Ok(Poll::Pending) => {
                 let prev = meta.wait.load(Relaxed);
-                let now = super::deadlock::encode(wait, prev);
+                let mut now = super::deadlock::encode(parked.wait, prev);
+                if parked.durable {
+                    now |= super::deadlock::DURABLE;
+                }
                 if now != prev {
                     meta.wait.store(now, Relaxed);
                     if (now ^ prev) & super::deadlock::FOREIGN != 0 {
                         shared.foreign_goroutines.fetch_add(1, SeqCst);
                     }
+                }
+                if let (true, Some(b)) = (parked.durable, bubble) {
+                    // Off the bubble's count until the wake that schedules it.
+                    b.blocked();
                 }
                 if meta.state.load(Relaxed) & KEY == 0 {
                     let key = shared.registry.insert(
@@ -358,15 +371,17 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(task) = self.task.as_mut() else {
+        if self.task.is_none() {
             return Poll::Ready(Err(JoinError::Cancelled));
-        };
-        // Wait through the task's own waker: a goro wait, not a foreign one.
-        let waker = super::deadlock::inner_waker(cx.waker());
-        let r = Pin::new(task).poll(&mut Context::from_waker(waker));
-        if r.is_pending() {
-            super::deadlock::note(super::deadlock::WaitKind::Join);
         }
+        // Wait through the task's own waker: a goro wait, not a foreign one.
+        let bubble = self
+            .meta()
+            .shared
+            .map_or(super::wait::NO_BUBBLE, |s| s.bubble_id());
+        let task = self.task.as_mut().expect("checked above");
+        let wait = super::wait::Wait::new(super::wait::WaitKind::Join, bubble);
+        let r = super::wait::poll_on(cx, wait, |cx| Pin::new(task).poll(cx));
         match r {
             Poll::Ready(Some(r)) => Poll::Ready(r),
             // Closed without output: dropped by runtime shutdown.

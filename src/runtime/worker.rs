@@ -132,6 +132,9 @@ pub(crate) struct Shared {
     pub(crate) main_wait: AtomicU64,
     pub(crate) main_location: Mutex<Option<&'static std::panic::Location<'static>>>,
     remote_wakes: AtomicU64,
+    /// The synctest bubble this runtime hosts (null for every other runtime): set
+    /// before its first goroutine, cleared by `retire`. Bubbles are never freed.
+    pub(crate) bubble: std::sync::atomic::AtomicPtr<super::bubble::Bubble>,
 }
 
 thread_local! {
@@ -182,8 +185,16 @@ pub(crate) fn schedule(task: Task, info: ScheduleInfo) {
     let shared = meta.shared.expect("goroutine without a runtime");
     // For dumps: woken (one RMW on the task's own cache line, which the wake has
     // just written anyway).
-    if meta.wait.load(Relaxed) & super::deadlock::RUNNABLE == 0 {
+    let w = meta.wait.load(Relaxed);
+    if w & super::deadlock::RUNNABLE == 0 {
         meta.wait.fetch_or(super::deadlock::RUNNABLE, Relaxed);
+        if w & super::deadlock::DURABLE != 0 {
+            // A durably blocked goroutine of a bubble is woken (see `bubble`).
+            meta.wait.fetch_and(!super::deadlock::DURABLE, Relaxed);
+            if let Some(b) = shared.bubble() {
+                b.woken();
+            }
+        }
     }
     let mut task = Some(task);
     let _ = WORKER.try_with(|w| {
@@ -199,6 +210,21 @@ pub(crate) fn schedule(task: Task, info: ScheduleInfo) {
 }
 
 impl Shared {
+    /// The synctest bubble this runtime hosts, if any.
+    #[inline]
+    pub(crate) fn bubble(&self) -> Option<&'static super::bubble::Bubble> {
+        let p = self.bubble.load(Acquire);
+        // SAFETY: a non-null pointer comes from `Box::leak` (see `test::synctest`):
+        // bubbles are never freed.
+        unsafe { p.as_ref() }
+    }
+
+    /// The id of the bubble this runtime hosts (`NO_BUBBLE` if none).
+    #[inline]
+    pub(crate) fn bubble_id(&self) -> u64 {
+        self.bubble().map_or(super::wait::NO_BUBBLE, |b| b.id)
+    }
+
     fn schedule_remote(&self, task: Task) {
         self.remote_wakes.fetch_add(1, Relaxed);
         if self.closed.load(Acquire) {
@@ -466,9 +492,11 @@ impl Worker {
                     super::coop::reset();
                     let mut cx = Context::from_waker(waker);
                     let (r, wait) =
-                        super::deadlock::tracked_poll(&mut cx, |cx| fut.as_mut().poll(cx));
+                        super::wait::tracked_poll(&mut cx, super::wait::NO_BUBBLE, |cx| {
+                            fut.as_mut().poll(cx)
+                        });
                     let prev = self.shared.main_wait.load(Relaxed);
-                    let mut now = super::deadlock::encode(wait, prev);
+                    let mut now = super::deadlock::encode(wait.wait, prev);
                     if now == 0 {
                         now = 1 << 8; // "parked" even at time 0
                     }
@@ -556,7 +584,16 @@ impl Worker {
         slot.current.store(t.metadata().id, Relaxed);
         self.polling.set(true);
         super::coop::reset();
-        t.run();
+        match self.shared.bubble() {
+            None => {
+                t.run();
+            }
+            Some(b) => {
+                b.enter_poll();
+                t.run();
+                b.leave_poll();
+            }
+        }
         self.polling.set(false);
         slot.current.store(0, Relaxed);
     }

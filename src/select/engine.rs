@@ -123,10 +123,18 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
     }
     st.queued.set(true);
     // The waker is stored only when we are about to wait (a select that
-    // finds a ready case never clones it).
+    // finds a ready case never clones it). Each queued channel case has declared
+    // its own wait (`Branch::try_branch`); the select adds nothing to durability.
+    let waker = crate::runtime::wait::on(
+        cx,
+        crate::runtime::wait::Wait::new(
+            crate::runtime::wait::WaitKind::Select,
+            crate::runtime::wait::THIS_BUBBLE,
+        ),
+    );
     // SAFETY: state is POLLING: the slot is ours. (No channel lock is held
     // here, so the replaced waker may be dropped at once.)
-    drop(unsafe { ctx.set_waker(crate::runtime::deadlock::inner_waker(cx.waker())) });
+    drop(unsafe { ctx.set_waker(waker) });
     if ctx
         .state
         .compare_exchange(POLLING, WAITING, Ordering::AcqRel, Ordering::Acquire)
@@ -140,7 +148,6 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
             return Poll::Ready(Some(finish(st, cases, i)));
         }
     }
-    crate::runtime::deadlock::note(crate::runtime::deadlock::WaitKind::Select);
     Poll::Pending
 }
 

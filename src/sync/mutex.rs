@@ -274,9 +274,9 @@ impl RawMutex {
     fn poll_lock_slow(&self, w: &mut Waiter, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             if let Some(listener) = w.listener.as_mut() {
-                match crate::runtime::deadlock::poll_goro(
+                match crate::runtime::wait::poll_on(
                     cx,
-                    crate::runtime::deadlock::WaitKind::Mutex,
+                    crate::runtime::wait::Wait::plain(crate::runtime::wait::WaitKind::Mutex),
                     |cx| Pin::new(listener).poll(cx),
                 ) {
                     Poll::Ready(()) => w.listener = None,

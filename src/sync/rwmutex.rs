@@ -117,9 +117,9 @@ impl RawRw {
         }
         loop {
             if let Some(l) = r.listener.as_mut() {
-                match crate::runtime::deadlock::poll_goro(
+                match crate::runtime::wait::poll_on(
                     cx,
-                    crate::runtime::deadlock::WaitKind::RwRead,
+                    crate::runtime::wait::Wait::plain(crate::runtime::wait::WaitKind::RwRead),
                     |cx| Pin::new(l).poll(cx),
                 ) {
                     Poll::Ready(()) => r.listener = None,
@@ -200,9 +200,9 @@ impl RawRw {
     fn poll_drain(&self, w: &mut WriteWait, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             if let Some(l) = w.drain.as_mut() {
-                match crate::runtime::deadlock::poll_goro(
+                match crate::runtime::wait::poll_on(
                     cx,
-                    crate::runtime::deadlock::WaitKind::RwWrite,
+                    crate::runtime::wait::Wait::plain(crate::runtime::wait::WaitKind::RwWrite),
                     |cx| Pin::new(l).poll(cx),
                 ) {
                     Poll::Ready(()) => w.drain = None,

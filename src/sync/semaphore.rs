@@ -349,9 +349,9 @@ impl<'a> Future for Acquire<'a> {
             match this.listener.as_mut() {
                 // Listen, then check the flag again (the loop) before sleeping.
                 None => this.listener = Some(node.event.listen()),
-                Some(l) => match crate::runtime::deadlock::poll_goro(
+                Some(l) => match crate::runtime::wait::poll_on(
                     cx,
-                    crate::runtime::deadlock::WaitKind::Semaphore,
+                    crate::runtime::wait::Wait::plain(crate::runtime::wait::WaitKind::Semaphore),
                     |cx| Pin::new(l).poll(cx),
                 ) {
                     Poll::Ready(()) => this.listener = None,

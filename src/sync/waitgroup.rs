@@ -78,6 +78,8 @@ struct Inner {
     count: AtomicIsize,
     generation: AtomicUsize,
     event: Event,
+    /// The synctest bubble it was made in (waiting on it is durable there).
+    bubble: u64,
 }
 
 impl WaitGroup {
@@ -93,6 +95,7 @@ impl WaitGroup {
                 count: AtomicIsize::new(0),
                 generation: AtomicUsize::new(0),
                 event: Event::new(),
+                bubble: crate::runtime::wait::polling_bubble(),
             }),
         }
     }
@@ -319,9 +322,12 @@ impl Future for Wait<'_> {
         };
         loop {
             if let Some(listener) = this.listener.as_mut() {
-                match crate::runtime::deadlock::poll_goro(
+                match crate::runtime::wait::poll_on(
                     cx,
-                    crate::runtime::deadlock::WaitKind::Group,
+                    crate::runtime::wait::Wait::new(
+                        crate::runtime::wait::WaitKind::Group,
+                        this.inner.bubble,
+                    ),
                     |cx| Pin::new(listener).poll(cx),
                 ) {
                     Poll::Ready(()) => this.listener = None,

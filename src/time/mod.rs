@@ -76,7 +76,7 @@ impl Sleep {
     /// assert!(goro::time::sleep(Duration::ZERO).is_elapsed());
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        Instant::now() >= self.deadline
+        now() >= self.deadline
     }
 
     /// Moves the deadline (re-arming if needed), as Go's `Timer.Reset` does.
@@ -101,7 +101,7 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
+        if now() >= self.deadline {
             // A sleep that is already over is a yield point too (see the module
             // docs): `while !stop { sleep(1ns).await }` must not hold its worker.
             if crate::runtime::coop::poll_proceed(cx).is_pending() {
@@ -112,13 +112,14 @@ impl Future for Sleep {
             }
             return Poll::Ready(());
         }
-        let waker = crate::runtime::deadlock::inner_waker(cx.waker());
+        use crate::runtime::wait::{Wait, WaitKind, THIS_BUBBLE};
+        // (A timer armed in a bubble is that bubble's: durable there.)
+        let waker = crate::runtime::wait::on(cx, Wait::new(WaitKind::Sleep, THIS_BUBBLE));
         match self.key {
             Some(k) if driver::set_waker(k, waker) => {}
             // Not armed yet, or fired early by the clock's rounding: (re-)arm.
             _ => self.key = Some(driver::insert(self.deadline, waker)),
         }
-        crate::runtime::deadlock::note(crate::runtime::deadlock::WaitKind::Sleep);
         Poll::Pending
     }
 }
@@ -141,7 +142,7 @@ impl Drop for Sleep {
 /// });
 /// ```
 pub fn sleep(d: Duration) -> Sleep {
-    sleep_until(Instant::now().checked_add(d).unwrap_or_else(far_future))
+    sleep_until(now().checked_add(d).unwrap_or_else(far_future))
 }
 
 /// Sleeps until `deadline`. A deadline in the past completes at once (a yield point
@@ -164,7 +165,49 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 
 /// An instant about 30 years from now (for saturating `now + d`).
 pub(crate) fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+    now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
+/// The current instant: [`Instant::now`], or inside a synctest bubble the bubble's
+/// virtual clock (see [`goro::test::synctest`](crate::test::synctest)), which every
+/// goro timer follows there.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// let real = goro::time::now();
+/// assert!(real <= Instant::now());
+/// goro::test::synctest(async {
+///     let t0 = goro::time::now();
+///     goro::time::sleep(Duration::from_secs(3600)).await; // no real hour passes
+///     assert_eq!(goro::time::now() - t0, Duration::from_secs(3600));
+/// });
+/// assert!(real.elapsed() < Duration::from_secs(3600));
+/// ```
+pub fn now() -> Instant {
+    match crate::runtime::bubble::current() {
+        Some(b) => b.now(),
+        None => Instant::now(),
+    }
+}
+
+/// The current wall-clock time: [`SystemTime::now`](std::time::SystemTime::now), or
+/// inside a synctest bubble the bubble's, which starts at 2000-01-01T00:00:00Z (as
+/// Go's) and advances with its virtual clock.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// goro::test::synctest(async {
+///     let y2k = SystemTime::UNIX_EPOCH + Duration::from_secs(946_684_800);
+///     assert_eq!(goro::time::system_now(), y2k);
+///     goro::time::sleep(Duration::from_secs(1)).await;
+///     assert_eq!(goro::time::system_now(), y2k + Duration::from_secs(1));
+/// });
+/// ```
+pub fn system_now() -> std::time::SystemTime {
+    match crate::runtime::bubble::current() {
+        Some(b) => b.system_now(),
+        None => std::time::SystemTime::now(),
+    }
 }
 
 /// The number of armed timers in the process. A test hook: timers that were dropped

@@ -31,7 +31,7 @@ use crate::runtime::time::driver;
 impl Wake for Chan<Instant> {
     fn wake(self: Arc<Self>) {
         self.timer.store(0, std::sync::atomic::Ordering::Release);
-        self.offer(Instant::now());
+        self.offer(super::now());
     }
 }
 
@@ -62,7 +62,7 @@ impl Wake for Chan<Instant> {
 /// ```
 pub fn after(d: Duration) -> Receiver<Instant> {
     after_at(
-        Instant::now()
+        super::now()
             .checked_add(d)
             .unwrap_or_else(super::far_future),
     )
@@ -133,7 +133,7 @@ impl Wake for TimerFire {
         // Fired: no longer armed. Send under the lock so `stop` and `reset`, which
         // drain under it, never leave a value from the old deadline behind.
         arm.key = None;
-        self.state.chan.offer(Instant::now());
+        self.state.chan.offer(super::now());
     }
 }
 
@@ -308,7 +308,7 @@ impl Drop for Timer {
 
 /// `now + d`, saturating to the far future.
 fn deadline_after(d: Duration) -> Instant {
-    Instant::now()
+    super::now()
         .checked_add(d)
         .unwrap_or_else(super::far_future)
 }
@@ -364,7 +364,7 @@ impl Wake for TickFire {
         if t.stopped || t.seq != self.seq {
             return; // stopped or reset after the wheel let go of this fire
         }
-        let now = Instant::now();
+        let now = super::now();
         // Full: the reader is slow; this tick is dropped.
         self.state.chan.offer(now);
         // Next tick on the period grid, skipping (in O(1)) the ones already missed.
@@ -418,7 +418,7 @@ impl Ticker {
             chan,
             inner: Mutex::new(Tick {
                 period: d,
-                next: Instant::now(),
+                next: super::now(),
                 key: None,
                 stopped: true,
                 seq: 0,

@@ -9,6 +9,9 @@
 //! - Arming from a thread that is not a worker (a foreign executor, a plain thread)
 //!   when no worker sleeps on the timers wakes a worker of the global runtime.
 //! - Running workers fire due timers every 61 ticks and when out of local work.
+//! - A timer armed inside a synctest bubble goes to that bubble's virtual clock
+//!   instead (see `runtime::bubble`); its key has `bubble::KEY_BIT` set, which a
+//!   wheel key never has.
 
 use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
@@ -16,6 +19,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use super::wheel::{Key, Wheel};
+use crate::runtime::bubble;
 use crate::runtime::park::Parker;
 
 struct Driver {
@@ -79,6 +83,10 @@ fn publish(wheel: &Wheel) {
 
 /// Arms a timer for `deadline`, waking `waker` when it is due.
 pub(crate) fn insert(deadline: Instant, waker: &Waker) -> Key {
+    if let Some(b) = crate::runtime::bubble::current() {
+        // A timer armed inside a synctest bubble runs on its virtual clock.
+        return b.insert_timer(deadline, waker);
+    }
     let when = tick_at_or_after(deadline);
     let (key, earlier) = {
         let mut w = lock(&DRIVER.wheel);
@@ -108,11 +116,18 @@ pub(crate) fn insert(deadline: Instant, waker: &Waker) -> Key {
 
 /// Re-points an armed timer at `waker`; false if it has fired (or was removed).
 pub(crate) fn set_waker(key: Key, waker: &Waker) -> bool {
+    if key & bubble::KEY_BIT != 0 {
+        return bubble::current().is_some_and(|b| b.set_timer_waker(key, waker));
+    }
     lock(&DRIVER.wheel).set_waker(key, waker)
 }
 
 /// Disarms a timer; returns whether it was still armed (false if it fired).
 pub(crate) fn remove(key: Key) -> bool {
+    if key & bubble::KEY_BIT != 0 {
+        // Dropped outside its bubble (after it ended): the bubble drops it.
+        return bubble::current().is_some_and(|b| b.remove_timer(key));
+    }
     let w = {
         let mut w = lock(&DRIVER.wheel);
         let r = w.remove(key);
@@ -126,9 +141,13 @@ pub(crate) fn remove(key: Key) -> bool {
     armed
 }
 
-/// Armed timers in the process (a test hook: dropped timers must not linger).
+/// Armed timers in the process, or in the bubble of this thread (a test hook:
+/// dropped timers must not linger).
 pub(crate) fn live() -> usize {
-    lock(&DRIVER.wheel).len()
+    match bubble::current() {
+        Some(b) => b.timers(),
+        None => lock(&DRIVER.wheel).len(),
+    }
 }
 
 /// Whether a timer is due now.

@@ -39,7 +39,7 @@ struct Entry {
     gen: u32,
 }
 
-/// A timer's key: `(generation << 32) | index`.
+/// A timer's key: `(generation << 32) | index`, the generation 31 bits wide.
 pub(crate) type Key = u64;
 
 pub(crate) struct Wheel {
@@ -142,7 +142,8 @@ impl Wheel {
         let e = &mut self.entries[idx as usize];
         e.when = when;
         e.waker = Some(waker);
-        e.gen = e.gen.wrapping_add(1);
+        // 31 bits: the key's top bit is left to the bubbles' timers (see `driver`).
+        e.gen = e.gen.wrapping_add(1) & 0x7fff_ffff;
         let key = ((e.gen as u64) << 32) | idx as u64;
         self.link(idx);
         self.live += 1;

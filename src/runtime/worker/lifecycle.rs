@@ -39,6 +39,7 @@ impl Shared {
         self.main_wait.store(0, SeqCst);
         self.shutdown.store(false, SeqCst);
         self.closed.store(false, SeqCst);
+        self.bubble.store(std::ptr::null_mut(), SeqCst);
         RETIRED.lock().unwrap_or_else(|e| e.into_inner()).push(self);
     }
 
@@ -72,6 +73,7 @@ impl Shared {
             main_wait: AtomicU64::new(0),
             main_location: Mutex::new(None),
             remote_wakes: AtomicU64::new(0),
+            bubble: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
         }
     }
 

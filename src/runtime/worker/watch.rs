@@ -120,6 +120,14 @@ impl Shared {
                 minutes(waited),
             );
         }
+        out.push_str(&self.dump_goroutines());
+        out
+    }
+
+    /// The goroutines part of the dump (every goroutine but the main ones).
+    pub(crate) fn dump_goroutines(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
         let (rows, others) = self.snapshot();
         for g in rows {
             let state = match (g.state, g.waiting_on) {
