@@ -5,10 +5,14 @@
 //! ```text
 //! cargo run --example context_cancel
 //! ```
+//!
+//! Its time comes from `goro::time`, so `tests/synctest_examples.rs` runs
+//! [`bounded_operation`] in a synctest bubble and checks the exact instant the
+//! deadline cut the operation off.
 use goro::atomic::Int64;
 use goro::context::{Context, ContextError};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Runs `op` unless `ctx` is done first (Go: `select { case <-ctx.Done(): ...; case r := <-op: ... }`).
 async fn with_ctx<T>(
@@ -19,6 +23,18 @@ async fn with_ctx<T>(
         v = op => Ok(v),
         _ = ctx.done() => Err(ctx.err().unwrap()),
     }
+}
+
+/// Go's `context.WithTimeout` example: an operation of `op` under a `budget`;
+/// returns its result and how long the caller waited.
+pub async fn bounded_operation(
+    budget: Duration,
+    op: Duration,
+) -> (Result<(), ContextError>, Duration) {
+    let t = goro::time::now();
+    let (ctx, _cancel) = Context::background().with_timeout(budget);
+    let r = with_ctx(&ctx, goro::time::sleep(op)).await;
+    (r, goro::time::now() - t)
 }
 
 fn main() {
@@ -46,13 +62,11 @@ fn main() {
         );
 
         // 2. WithTimeout: a 50 ms budget for an operation that takes 1 s.
-        let t = Instant::now();
-        let (ctx, _cancel) = Context::background().with_timeout(Duration::from_millis(50));
-        match with_ctx(&ctx, goro::time::sleep(Duration::from_secs(1))).await {
-            Ok(()) => println!("slow operation finished"),
-            Err(e) => println!(
+        match bounded_operation(Duration::from_millis(50), Duration::from_secs(1)).await {
+            (Ok(()), _) => println!("slow operation finished"),
+            (Err(e), waited) => println!(
                 "slow operation abandoned after {} ms: {e}",
-                t.elapsed().as_millis()
+                waited.as_millis()
             ),
         }
 
@@ -72,7 +86,7 @@ fn main() {
             "grandchild (deadline in {:?}) saw: {}",
             grandchild
                 .deadline()
-                .map(|d| d.saturating_duration_since(Instant::now()).as_secs()),
+                .map(|d| d.saturating_duration_since(goro::time::now()).as_secs()),
             watcher.await.unwrap().unwrap()
         );
     });

@@ -22,6 +22,11 @@
 //!   comes back to a fresh, full bucket.
 //!
 //! Main waits for the clients, cancels the janitor's `Context` and prints who is left.
+//!
+//! All its time comes from `goro::time` (`now`, `sleep`, `tick`, context deadlines),
+//! so `tests/synctest_examples.rs` runs [`simulate`] at full scale (real seconds) in
+//! a synctest bubble and checks every answer and eviction to the exact virtual
+//! instant, in microseconds of real time.
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,7 +37,7 @@ use goro::time::{sleep, tick};
 
 /// The limiter's settings, in real time (already scaled).
 #[derive(Clone, Copy)]
-struct Limits {
+pub struct Limits {
     /// Requests a client may make at once.
     burst: f64,
     /// The time it takes to earn one more request.
@@ -55,6 +60,8 @@ struct Limiter {
     limits: Limits,
     clients: Mutex<HashMap<String, Bucket>>,
     start: Instant,
+    /// Everything printed, as `(time since start, line)`.
+    log: std::sync::Mutex<Vec<(Duration, String)>>,
 }
 
 impl Limiter {
@@ -62,14 +69,22 @@ impl Limiter {
         Limiter {
             limits,
             clients: Mutex::new(HashMap::new()),
-            start: Instant::now(),
+            start: goro::time::now(),
+            log: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Prints `line` with a time stamp and records it.
+    fn say(&self, line: String) {
+        let at = goro::time::now() - self.start;
+        println!("[{at:>7.1?}] {line}");
+        self.log.lock().unwrap().push((at, line));
     }
 
     /// Takes a token from `client`'s bucket; `Ok(tokens left)` or `Err(())` when
     /// the client is over its rate. A new client starts with a full bucket.
     async fn allow(&self, client: &str) -> Result<u32, ()> {
-        let now = Instant::now();
+        let now = goro::time::now();
         let mut clients = self.clients.lock().await;
         let b = clients.entry(client.to_string()).or_insert(Bucket {
             tokens: self.limits.burst,
@@ -102,17 +117,13 @@ impl Limiter {
                         let idle = now.saturating_duration_since(b.last_seen);
                         let keep = idle <= self.limits.idle;
                         if !keep {
-                            println!("{} janitor: evicted {id} (idle {idle:.0?})", self.stamp());
+                            self.say(format!("janitor: evicted {id} (idle {idle:.0?})"));
                         }
                         keep
                     });
                 }
             }
         }
-    }
-
-    fn stamp(&self) -> String {
-        format!("[{:>7.1?}]", self.start.elapsed())
     }
 }
 
@@ -125,7 +136,7 @@ async fn client(limiter: Arc<Limiter>, id: &'static str, pauses: &[f64], unit: D
             Ok(left) => format!("allowed ({left} left)"),
             Err(()) => "LIMITED".to_string(),
         };
-        println!("{} {id:<5} request {}: {verdict}", limiter.stamp(), n + 1);
+        limiter.say(format!("{id:<5} request {}: {verdict}", n + 1));
     }
 }
 
@@ -145,48 +156,50 @@ fn scale() -> f64 {
     scale
 }
 
-fn main() {
-    let unit = Duration::from_secs_f64(scale());
+/// Runs the example with the example's "second" lasting `unit`; returns what it
+/// printed, as `(time since start, line)`.
+pub async fn simulate(unit: Duration) -> Vec<(Duration, String)> {
     let limits = Limits {
         burst: 3.0,
         refill: unit,
         idle: unit * 3,
         sweep: unit,
     };
-    goro::run(async move {
-        let limiter = Arc::new(Limiter::new(limits));
-        println!(
-            "burst {}, then 1 request per {:?}; clients idle for {:?} are evicted",
-            limits.burst, limits.refill, limits.idle
-        );
+    let limiter = Arc::new(Limiter::new(limits));
+    limiter.say(format!(
+        "burst {}, then 1 request per {:?}; clients idle for {:?} are evicted",
+        limits.burst, limits.refill, limits.idle
+    ));
 
-        let (ctx, stop_janitor) = Context::background().with_cancel();
-        let janitor = {
-            let limiter = limiter.clone();
-            goro::go(async move { limiter.evict_idle(ctx).await })
-        };
+    let (ctx, stop_janitor) = Context::background().with_cancel();
+    let janitor = {
+        let limiter = limiter.clone();
+        goro::go(async move { limiter.evict_idle(ctx).await })
+    };
 
-        let wg = WaitGroup::new();
-        let clients: [(&'static str, &'static [f64]); 4] = [
-            ("alice", &[0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0]),
-            ("bob", &[0.0, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2]),
-            ("carol", &[0.5, 0.0]),
-            ("dave", &[0.2, 0.0, 0.0, 0.0, 5.0]),
-        ];
-        for (id, pauses) in clients {
-            let limiter = limiter.clone();
-            wg.go(async move { client(limiter, id, pauses, unit).await });
-        }
-        wg.wait().await;
+    let wg = WaitGroup::new();
+    let clients: [(&'static str, &'static [f64]); 4] = [
+        ("alice", &[0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0]),
+        ("bob", &[0.0, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2]),
+        ("carol", &[0.5, 0.0]),
+        ("dave", &[0.2, 0.0, 0.0, 0.0, 5.0]),
+    ];
+    for (id, pauses) in clients {
+        let limiter = limiter.clone();
+        wg.go(async move { client(limiter, id, pauses, unit).await });
+    }
+    wg.wait().await;
 
-        stop_janitor.cancel();
-        janitor.await.unwrap();
-        let mut left: Vec<String> = limiter.clients.lock().await.keys().cloned().collect();
-        left.sort();
-        println!(
-            "{} done; clients still tracked: {}",
-            limiter.stamp(),
-            left.join(", ")
-        );
-    });
+    stop_janitor.cancel();
+    janitor.await.unwrap();
+    let mut left: Vec<String> = limiter.clients.lock().await.keys().cloned().collect();
+    left.sort();
+    limiter.say(format!("done; clients still tracked: {}", left.join(", ")));
+    let log = std::mem::take(&mut *limiter.log.lock().unwrap());
+    log
+}
+
+fn main() {
+    let unit = Duration::from_secs_f64(scale());
+    goro::run(simulate(unit));
 }

@@ -6,8 +6,10 @@
 //! cargo run --example ticker -- --scale 1     # Go's timings: ticks every 500 ms for 1.6 s
 //! ```
 //!
-//! Prints three ticks, then `Ticker stopped`.
-use std::time::{Duration, Instant};
+//! Prints three ticks, then `Ticker stopped`. Its time comes from `goro::time`, so
+//! `tests/synctest_examples.rs` runs [`ticker_loop`] at Go's timings in a synctest
+//! bubble and checks each tick's exact instant.
+use std::time::Duration;
 
 use goro::time::{sleep, tick};
 
@@ -27,33 +29,41 @@ fn scale() -> f64 {
     scale
 }
 
+/// Go's program with its durations: ticks every `every` until `stop_after`; prints
+/// and returns when each tick came (since the start) and when the ticker stopped.
+pub async fn ticker_loop(every: Duration, stop_after: Duration) -> (Vec<Duration>, Duration) {
+    let start = goro::time::now();
+    let ticker = std::sync::Arc::new(tick(every));
+    let (done_tx, done) = goro::chan::<bool>(0);
+
+    let printer = {
+        let ticker = ticker.clone();
+        goro::go(async move {
+            let mut ticks = Vec::new();
+            loop {
+                goro::select! {
+                    _ = done.recv() => return ticks,
+                    t = ticker.recv() => {
+                        let t = t.expect("a ticker's channel never closes");
+                        println!("Tick at +{:.1?}", t - start);
+                        ticks.push(t - start);
+                    }
+                }
+            }
+        })
+    };
+
+    sleep(stop_after).await;
+    ticker.stop();
+    done_tx.send(true).await.unwrap();
+    let ticks = printer.await.unwrap();
+    let stopped = goro::time::now() - start;
+    println!("Ticker stopped after {stopped:.1?}");
+    (ticks, stopped)
+}
+
 fn main() {
     let scale = scale();
     let ms = move |m: f64| Duration::from_secs_f64(m / 1000.0 * scale);
-    goro::run(async move {
-        let start = Instant::now();
-        let ticker = std::sync::Arc::new(tick(ms(500.0)));
-        let (done_tx, done) = goro::chan::<bool>(0);
-
-        let printer = {
-            let ticker = ticker.clone();
-            goro::go(async move {
-                loop {
-                    goro::select! {
-                        _ = done.recv() => return,
-                        t = ticker.recv() => {
-                            let t = t.expect("a ticker's channel never closes");
-                            println!("Tick at +{:.1?}", t - start);
-                        }
-                    }
-                }
-            })
-        };
-
-        sleep(ms(1600.0)).await;
-        ticker.stop();
-        done_tx.send(true).await.unwrap();
-        printer.await.unwrap();
-        println!("Ticker stopped after {:.1?}", start.elapsed());
-    });
+    goro::run(ticker_loop(ms(500.0), ms(1600.0)));
 }

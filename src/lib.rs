@@ -38,6 +38,7 @@
 //! | `sync.WaitGroup`, `sync.Mutex`, ... | [`sync::WaitGroup`], [`sync::Mutex`], ... |
 //! | `time.Sleep`, `time.After` | [`time::sleep`], `time::after` |
 //! | `context.WithCancel` | [`context::Context::with_cancel`] |
+//! | `testing/synctest`: `synctest.Test`, `synctest.Wait` | [`test::synctest`], [`test::wait`], `#[goro::test(synctest)]` |
 //!
 //! # Where goro differs from Go, and why
 //!
@@ -65,11 +66,14 @@
 //! Each layer of the crate imports only from the layers below it:
 //!
 //! ```text
-//! net, test     sockets (registered with runtime's reactor); test helpers
+//! net, test     sockets (registered with runtime's reactor); test helpers and
+//!               virtual time (synctest)
 //! chan, select, sync, time, context, atomic
 //!               the primitives (time uses chan, sync's ErrGroup uses context)
-//! runtime       scheduler, blocking pool, deadlock and wait tracking, cooperative
-//!               budget, runtime::time (timer wheel, driver), runtime::io (epoll reactor)
+//! runtime       scheduler, blocking pool, deadlock detection, synctest bubbles,
+//!               runtime::time (timer wheel, driver), runtime::io (epoll reactor);
+//!               at its bottom the leaves: wait tracking (the one seam every
+//!               primitive declares its waits through) and the cooperative budget
 //! loom          std's atomics, locks and cells, or loom's under --cfg loom
 //! ```
 //!

@@ -80,7 +80,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::runtime::bubble::{self, Bubble, Outcome};
+use crate::runtime::bubble::{Bubble, Outcome};
 
 /// How long [`no_leaks`] waits for goroutines to finish before failing.
 pub const LEAK_GRACE: Duration = Duration::from_secs(1);
@@ -168,7 +168,7 @@ where
     );
     // Never freed: goroutines and timers of the bubble refer to it without a count,
     // as to their runtime; a few hundred bytes per bubble.
-    let b: &'static Bubble = Box::leak(Box::new(Bubble::new()));
+    let b: &'static Bubble = Box::leak(Box::new(Bubble::new(crate::runtime::dump_goroutines)));
     let rt = crate::runtime::bubble_runtime(b);
     let out = std::sync::Arc::new(std::sync::Mutex::new(None));
     let slot = out.clone();
@@ -215,7 +215,7 @@ where
 /// ```
 #[track_caller]
 pub fn wait() -> WaitFuture {
-    match bubble::current() {
+    match crate::runtime::worker::current_bubble() {
         Some(b) => WaitFuture {
             bubble: b,
             call: 0,

@@ -14,6 +14,18 @@ async fn test_attribute_with_workers() -> Result<(), String> {
     Ok(())
 }
 
+#[goro::test(synctest)]
+async fn test_attribute_synctest_runs_in_a_bubble() -> Result<(), String> {
+    let t0 = goro::time::now();
+    goro::time::sleep(std::time::Duration::from_secs(86_400)).await;
+    assert_eq!(
+        goro::time::now() - t0,
+        std::time::Duration::from_secs(86_400)
+    );
+    goro::test::wait().await; // only inside a bubble
+    Ok(())
+}
+
 mod as_main {
     #[goro::main]
     pub async fn main() -> u32 {

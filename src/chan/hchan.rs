@@ -198,6 +198,17 @@ pub(crate) struct Chan<T> {
     pub(crate) bubble: u64,
 }
 
+/// Panics unless the caller belongs to synctest bubble `id`: a goroutine of it, or
+/// a worker of its runtime (firing its timers). Go panics the same way.
+#[cold]
+#[track_caller]
+fn used_outside(id: u64) {
+    let here = crate::runtime::wait::polling_bubble();
+    if here != id && crate::runtime::worker::current_bubble().map(|b| b.id) != Some(id) {
+        panic!("goro: a channel created in synctest bubble {id} used outside that bubble");
+    }
+}
+
 impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Self {
         Self::with_buffer(cap, VecDeque::with_capacity(cap))
@@ -232,7 +243,7 @@ impl<T> Chan<T> {
     #[track_caller]
     pub(crate) fn check_bubble(&self) {
         if self.bubble != crate::runtime::wait::NO_BUBBLE {
-            crate::runtime::bubble::used_outside(self.bubble, "a channel");
+            used_outside(self.bubble);
         }
     }
 

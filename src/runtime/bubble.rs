@@ -78,6 +78,7 @@ pub(crate) struct Bubble {
     /// Set once the bubble has ended: nothing is counted any more.
     ended: AtomicBool,
     state: Mutex<State>,
+    dump: Dump,
 }
 
 #[derive(Default)]
@@ -96,6 +97,10 @@ struct State {
     watcher: Option<Waker>,
 }
 
+/// Writes the dump of the bubble's goroutines (given by the runtime that hosts it,
+/// so that this module imports nothing of the scheduler).
+pub(crate) type Dump = fn() -> String;
+
 fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -104,8 +109,9 @@ static IDS: AtomicU64 = AtomicU64::new(1);
 static KEYS: AtomicU64 = AtomicU64::new(1);
 
 impl Bubble {
-    pub(crate) fn new() -> Bubble {
+    pub(crate) fn new(dump: Dump) -> Bubble {
         Bubble {
+            dump,
             id: IDS.fetch_add(1, Relaxed),
             start: Instant::now(),
             now: AtomicU64::new(0),
@@ -223,7 +229,7 @@ impl Bubble {
             return self.end(st, Outcome::Finished);
         }
         if st.main_done {
-            let dump = super::dump_goroutines();
+            let dump = (self.dump)();
             let msg = format!(
                 "deadlock: main bubble goroutine has exited but blocked goroutines remain\n\n{dump}"
             );
@@ -233,7 +239,7 @@ impl Bubble {
             self.now.store(next, Release);
             return take_due(&mut st, next);
         }
-        let dump = super::dump_goroutines();
+        let dump = (self.dump)();
         let msg = format!(
             "deadlock: all goroutines in bubble {} are durably blocked and no timer can fire\n\n{dump}",
             self.id
@@ -353,20 +359,4 @@ fn take_due(st: &mut State, now: u64) -> Vec<Waker> {
         out.push(w);
     }
     out
-}
-
-/// The bubble of the runtime this thread works for, if it hosts one.
-#[inline]
-pub(crate) fn current() -> Option<&'static Bubble> {
-    super::worker::current().and_then(|s| s.bubble())
-}
-
-/// Panics unless the goroutine being polled belongs to bubble `id` (a primitive
-/// of that bubble is being used): Go panics the same way.
-#[cold]
-#[track_caller]
-pub(crate) fn used_outside(id: u64, what: &str) {
-    if super::wait::polling_bubble() != id && current().map(|b| b.id) != Some(id) {
-        panic!("goro: {what} created in synctest bubble {id} used outside that bubble");
-    }
 }

@@ -154,6 +154,12 @@ pub(crate) fn current() -> Option<&'static Shared> {
         .or_else(|| HANDLE.try_with(Cell::get).ok().flatten())
 }
 
+/// The synctest bubble of the runtime this thread works for, if it hosts one.
+#[inline]
+pub(crate) fn current_bubble() -> Option<&'static super::bubble::Bubble> {
+    current().and_then(|s| s.bubble())
+}
+
 /// Whether this thread is a worker (of any runtime).
 pub(crate) fn on_worker() -> bool {
     WORKER.try_with(|w| w.borrow().is_some()).unwrap_or(false)

@@ -184,7 +184,7 @@ pub(crate) fn far_future() -> Instant {
 /// assert!(real.elapsed() < Duration::from_secs(3600));
 /// ```
 pub fn now() -> Instant {
-    match crate::runtime::bubble::current() {
+    match crate::runtime::worker::current_bubble() {
         Some(b) => b.now(),
         None => Instant::now(),
     }
@@ -204,7 +204,7 @@ pub fn now() -> Instant {
 /// });
 /// ```
 pub fn system_now() -> std::time::SystemTime {
-    match crate::runtime::bubble::current() {
+    match crate::runtime::worker::current_bubble() {
         Some(b) => b.system_now(),
         None => std::time::SystemTime::now(),
     }

@@ -83,7 +83,7 @@ fn publish(wheel: &Wheel) {
 
 /// Arms a timer for `deadline`, waking `waker` when it is due.
 pub(crate) fn insert(deadline: Instant, waker: &Waker) -> Key {
-    if let Some(b) = crate::runtime::bubble::current() {
+    if let Some(b) = crate::runtime::worker::current_bubble() {
         // A timer armed inside a synctest bubble runs on its virtual clock.
         return b.insert_timer(deadline, waker);
     }
@@ -117,7 +117,8 @@ pub(crate) fn insert(deadline: Instant, waker: &Waker) -> Key {
 /// Re-points an armed timer at `waker`; false if it has fired (or was removed).
 pub(crate) fn set_waker(key: Key, waker: &Waker) -> bool {
     if key & bubble::KEY_BIT != 0 {
-        return bubble::current().is_some_and(|b| b.set_timer_waker(key, waker));
+        return crate::runtime::worker::current_bubble()
+            .is_some_and(|b| b.set_timer_waker(key, waker));
     }
     lock(&DRIVER.wheel).set_waker(key, waker)
 }
@@ -126,7 +127,7 @@ pub(crate) fn set_waker(key: Key, waker: &Waker) -> bool {
 pub(crate) fn remove(key: Key) -> bool {
     if key & bubble::KEY_BIT != 0 {
         // Dropped outside its bubble (after it ended): the bubble drops it.
-        return bubble::current().is_some_and(|b| b.remove_timer(key));
+        return crate::runtime::worker::current_bubble().is_some_and(|b| b.remove_timer(key));
     }
     let w = {
         let mut w = lock(&DRIVER.wheel);
@@ -144,7 +145,7 @@ pub(crate) fn remove(key: Key) -> bool {
 /// Armed timers in the process, or in the bubble of this thread (a test hook:
 /// dropped timers must not linger).
 pub(crate) fn live() -> usize {
-    match bubble::current() {
+    match crate::runtime::worker::current_bubble() {
         Some(b) => b.timers(),
         None => lock(&DRIVER.wheel).len(),
     }
