@@ -17,6 +17,17 @@ const NOTIFIED: u8 = 2;
 #[cfg(goro_epoll)]
 const PARKED_IO: u8 = 3;
 
+/// Wakes a worker parked in the reactor (`park_io`): given by the reactor when it
+/// starts, so that parking imports nothing of the reactor above it.
+#[cfg(goro_epoll)]
+static IO_WAKE: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Sets how a worker parked in the reactor is woken (once, by the reactor).
+#[cfg(goro_epoll)]
+pub(crate) fn set_io_wake(wake: fn()) {
+    let _ = IO_WAKE.set(wake);
+}
+
 pub(crate) struct Parker {
     state: AtomicU8,
     lock: Mutex<()>,
@@ -128,22 +139,17 @@ impl Parker {
         self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
-    /// Waits in the reactor (the caller holds its poll lock, `st`) until
-    /// [`unpark`](Self::unpark), `deadline` or I/O, then wakes the goroutines whose
-    /// sockets are ready.
+    /// Waits in the reactor through `wait` (which returns on [`unpark`](Self::unpark),
+    /// a deadline or I/O; see `io::reactor::park`). Returns whether it waited (false:
+    /// a notification was pending, so it returned at once).
     #[cfg(goro_epoll)]
-    pub(crate) fn park_io(
-        &self,
-        r: &crate::runtime::io::reactor::Reactor,
-        st: &mut crate::runtime::io::reactor::PollState,
-        deadline: Option<Instant>,
-    ) {
+    pub(crate) fn park_io(&self, wait: impl FnOnce()) -> bool {
         if self
             .state
             .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
             .is_ok()
         {
-            return;
+            return false;
         }
         if self
             .state
@@ -151,14 +157,15 @@ impl Parker {
             .is_err()
         {
             self.state.store(EMPTY, SeqCst); // notified in between
-            return;
+            return false;
         }
-        // An `unpark` from here on writes the eventfd, which ends (or pre-empts) the wait.
-        r.wait(st, deadline);
-        // Awake: a notification that raced in is consumed (its eventfd write at most
-        // makes a later wait return early once).
+        // An `unpark` from here on calls the reactor's wake (`set_io_wake`), which
+        // ends (or pre-empts) the wait.
+        wait();
+        // Awake: a notification that raced in is consumed (its wake at most makes a
+        // later wait return early once).
         self.state.swap(EMPTY, SeqCst);
-        r.dispatch(st);
+        true
     }
 
     /// Wakes the parked thread, or makes its next `park` return at once.
@@ -166,8 +173,8 @@ impl Parker {
         let prev = self.state.swap(NOTIFIED, SeqCst);
         #[cfg(goro_epoll)]
         if prev == PARKED_IO {
-            if let Some(r) = crate::runtime::io::reactor::Reactor::existing() {
-                r.notify();
+            if let Some(wake) = IO_WAKE.get() {
+                wake();
             }
             return;
         }

@@ -121,6 +121,11 @@ impl Reactor {
         }
         let r = Reactor::new()?;
         let _ = REACTOR.set(r);
+        crate::runtime::park::set_io_wake(|| {
+            if let Some(r) = Reactor::existing() {
+                r.notify();
+            }
+        });
         Ok(REACTOR.get().expect("just set"))
     }
 
@@ -459,19 +464,27 @@ pub(crate) fn park(parker: &Arc<Parker>, deadline: Option<Instant>) -> bool {
         return false;
     };
     if let Some(mut st) = r.try_poll() {
-        parker.park_io(r, &mut st, deadline);
+        park_io(r, parker, &mut st, deadline);
         return true;
     }
     r.standby(parker);
     // The holder may have left between our try and our standby entry.
     if let Some(mut st) = r.try_poll() {
         r.off_standby(parker);
-        parker.park_io(r, &mut st, deadline);
+        park_io(r, parker, &mut st, deadline);
         return true;
     }
     parker.park(deadline);
     r.off_standby(parker);
     false
+}
+
+/// Waits in `epoll_wait` holding the poll lock (`st`) until the parker is unparked,
+/// `deadline` or I/O, then wakes the goroutines whose sockets are ready.
+fn park_io(r: &Reactor, parker: &Parker, st: &mut PollState, deadline: Option<Instant>) {
+    if parker.park_io(|| r.wait(st, deadline)) {
+        r.dispatch(st);
+    }
 }
 
 /// Counts a goro worker thread for as long as it lives (see the fallback thread).
