@@ -77,8 +77,8 @@
 //! loom          std's atomics, locks and cells, or loom's under --cfg loom
 //! ```
 //!
-//! The one edge upward is a re-export: [`chan`](mod@chan) re-exports [`Select`] (so
-//! `goro::chan::Select` keeps working); `chan` itself uses nothing of `select`.
+//! No module imports from a layer above its own, and no two modules import from
+//! each other.
 //!
 //! # Guides
 //!

@@ -1,6 +1,6 @@
 //! Go's channels: typed, multi-producer multi-consumer queues that goroutines use to
 //! hand values to each other, buffered or unbuffered, closable, and selectable with
-//! [`select!`](crate::select!) and [`Select`].
+//! [`select!`](crate::select!) and [`Select`](crate::Select).
 //!
 //! ```
 //! goro::run(async {
@@ -80,7 +80,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-pub use crate::select::{Select, SelectFuture, Selected};
 pub use errors::{SendError, TryRecvError, TrySendError};
 pub use op::{OwnedRecv, RecvFuture, SendFuture};
 
