@@ -20,6 +20,7 @@
 //! running task: it runs next, so a message-passing pair stays hot on one core. It is
 //! not stealable; the worker loop bounds how often it may be preferred over the queue.
 
+use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 
 use crate::loom::sync::atomic::{AtomicPtr, AtomicU32, Ordering::*};
@@ -27,35 +28,37 @@ use crate::loom::sync::atomic::{AtomicPtr, AtomicU32, Ordering::*};
 use async_task::Runnable;
 use concurrent_queue::ConcurrentQueue;
 
-use super::task::Meta;
-
 /// Slots in a local queue (Go uses 256 too).
 pub(crate) const CAPACITY: u32 = 256;
 
-pub(crate) type Task = Runnable<Meta>;
+/// A goroutine as the queue holds it (`M`: its metadata, the scheduler's business).
+type Task<M> = Runnable<M>;
 
-pub(crate) struct Local {
+pub(crate) struct Local<M> {
     head: AtomicU32,
     tail: AtomicU32,
     slots: Box<[AtomicPtr<()>]>,
     next: AtomicPtr<()>,
+    /// Holds `Runnable<M>`s (as raw pointers); Send and Sync whatever `M` is, as
+    /// `Runnable` is.
+    _tasks: PhantomData<fn(Task<M>) -> Task<M>>,
 }
 
-fn into_ptr(t: Task) -> *mut () {
+fn into_ptr<M>(t: Task<M>) -> *mut () {
     t.into_raw().as_ptr()
 }
 
 /// # Safety
 /// `p` must come from [`into_ptr`] and the caller must own it (it moved `head` past
 /// its slot, or swapped it out of `next`), so it is turned back exactly once.
-unsafe fn from_ptr(p: *mut ()) -> Task {
+unsafe fn from_ptr<M>(p: *mut ()) -> Task<M> {
     // SAFETY: per this function's contract, `p` is a non-null pointer produced by
     // `Runnable::into_raw` whose ownership the caller holds exclusively.
     unsafe { Runnable::from_raw(NonNull::new_unchecked(p)) }
 }
 
-impl Local {
-    pub(crate) fn new() -> Local {
+impl<M> Local<M> {
+    pub(crate) fn new() -> Local<M> {
         Local {
             head: AtomicU32::new(0),
             tail: AtomicU32::new(0),
@@ -63,6 +66,7 @@ impl Local {
                 .map(|_| AtomicPtr::new(ptr::null_mut()))
                 .collect(),
             next: AtomicPtr::new(ptr::null_mut()),
+            _tasks: PhantomData,
         }
     }
 
@@ -82,7 +86,7 @@ impl Local {
     /// be told: the ring was empty (new stealable work) or work went to the injector.
     /// Pushing onto a non-empty ring needs no wake-up: the work already there was
     /// announced, and a worker about to park re-checks every ring.
-    pub(crate) fn push(&self, t: Task, injector: &ConcurrentQueue<Task>) -> bool {
+    pub(crate) fn push(&self, t: Task<M>, injector: &ConcurrentQueue<Task<M>>) -> bool {
         let p = into_ptr(t);
         loop {
             let h = self.head.load(Acquire);
@@ -113,7 +117,7 @@ impl Local {
     }
 
     /// Takes the front task. Safe for the owner and for a thief.
-    pub(crate) fn pop(&self) -> Option<Task> {
+    pub(crate) fn pop(&self) -> Option<Task<M>> {
         loop {
             let h = self.head.load(Acquire);
             let t = self.tail.load(Acquire);
@@ -134,7 +138,7 @@ impl Local {
 
     /// Owner of `self` only: steals half of `victim`'s ring into `self` (which must be
     /// empty) and returns one of the stolen tasks.
-    pub(crate) fn steal_from(&self, victim: &Local) -> Option<Task> {
+    pub(crate) fn steal_from(&self, victim: &Local<M>) -> Option<Task<M>> {
         debug_assert_eq!(self.len(), 0);
         let dt = self.tail.load(Relaxed);
         loop {
@@ -169,7 +173,7 @@ impl Local {
     }
 
     /// Owner only: puts `t` in the `next` slot, returning the task it displaced.
-    pub(crate) fn put_next(&self, t: Task) -> Option<Task> {
+    pub(crate) fn put_next(&self, t: Task<M>) -> Option<Task<M>> {
         let old = self.next.swap(into_ptr(t), AcqRel);
         // SAFETY: the swap moved the old pointer out of `next`: we own it.
         (!old.is_null()).then(|| unsafe { from_ptr(old) })
@@ -181,7 +185,7 @@ impl Local {
     }
 
     /// Takes the `next` task.
-    pub(crate) fn take_next(&self) -> Option<Task> {
+    pub(crate) fn take_next(&self) -> Option<Task<M>> {
         if self.next.load(Relaxed).is_null() {
             return None;
         }
@@ -191,7 +195,7 @@ impl Local {
     }
 }
 
-impl Drop for Local {
+impl<M> Drop for Local<M> {
     fn drop(&mut self) {
         drop(self.take_next());
         while let Some(t) = self.pop() {
@@ -206,11 +210,10 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    fn task(counter: &Arc<AtomicUsize>) -> Task {
+    fn task(counter: &Arc<AtomicUsize>) -> Task<()> {
         let c = counter.clone();
-        let meta = Meta::detached_for_tests();
-        let (r, t) = async_task::Builder::new().metadata(meta).spawn(
-            move |_| async move {
+        let (r, t) = async_task::spawn(
+            async move {
                 c.fetch_add(1, Ordering::SeqCst);
             },
             |_| {},
@@ -311,16 +314,14 @@ mod loom_tests {
     use loom::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    fn task(counter: &std::sync::Arc<AtomicUsize>) -> Task {
+    fn task(counter: &std::sync::Arc<AtomicUsize>) -> Task<()> {
         let c = counter.clone();
-        let (r, t) = async_task::Builder::new()
-            .metadata(Meta::detached_for_tests())
-            .spawn(
-                move |_| async move {
-                    c.fetch_add(1, Ordering::SeqCst);
-                },
-                |_| {},
-            );
+        let (r, t) = async_task::spawn(
+            async move {
+                c.fetch_add(1, Ordering::SeqCst);
+            },
+            |_| {},
+        );
         t.detach();
         r
     }

@@ -13,28 +13,34 @@
 use std::sync::Mutex;
 use std::task::Waker;
 
-use super::task::Meta;
+/// A pointer to a goroutine's metadata `M` (the scheduler's `Meta`; a pointer, not
+/// an address, so that it keeps its provenance: Miri's `-Zmiri-strict-provenance`
+/// rejects an integer-to-pointer cast).
+pub(crate) struct MetaPtr<M>(pub(crate) *const M);
 
-/// A pointer to a goroutine's `Meta` (a pointer, not an address, so that it keeps its
-/// provenance: Miri's `-Zmiri-strict-provenance` rejects an integer-to-pointer cast).
-#[derive(Clone, Copy)]
-pub(crate) struct MetaPtr(pub(crate) *const Meta);
+impl<M> Clone for MetaPtr<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M> Copy for MetaPtr<M> {}
 
 // SAFETY: a `MetaPtr` is only dereferenced in `Registry::for_each`, under the shard
 // lock, while its entry holds the goroutine's waker (which keeps the allocation alive);
-// `Meta` is `Sync` (atomics, `Arc`, `&'static`), so reading it from any thread is sound.
-unsafe impl Send for MetaPtr {}
+// `M: Sync`, so reading it from any thread is sound.
+unsafe impl<M: Sync> Send for MetaPtr<M> {}
 
-/// An entry: generation, the goroutine's waker, and a pointer to its `Meta`
+/// An entry: generation, the goroutine's waker, and a pointer to its metadata
 /// (valid while the entry holds the waker, which keeps the task allocation alive).
-struct Shard {
-    entries: Vec<(u32, Option<Waker>, MetaPtr)>,
+struct Shard<M> {
+    entries: Vec<(u32, Option<Waker>, MetaPtr<M>)>,
     free: Vec<u32>,
     live: usize,
 }
 
-pub(crate) struct Registry {
-    shards: Box<[Mutex<Shard>]>,
+pub(crate) struct Registry<M> {
+    shards: Box<[Mutex<Shard<M>>]>,
 }
 
 /// `(shard << 48) | (generation << 24) | index`, never 0.
@@ -43,8 +49,8 @@ pub(crate) type Key = u64;
 const IDX_BITS: u32 = 24;
 const GEN_BITS: u32 = 24;
 
-impl Registry {
-    pub(crate) fn new(shards: usize) -> Registry {
+impl<M> Registry<M> {
+    pub(crate) fn new(shards: usize) -> Registry<M> {
         Registry {
             shards: (0..shards.max(1))
                 .map(|_| {
@@ -58,12 +64,12 @@ impl Registry {
         }
     }
 
-    fn shard(&self, i: usize) -> std::sync::MutexGuard<'_, Shard> {
+    fn shard(&self, i: usize) -> std::sync::MutexGuard<'_, Shard<M>> {
         self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Registers `waker` in shard `hint % shards`; returns its key.
-    pub(crate) fn insert(&self, hint: usize, waker: Waker, meta: MetaPtr) -> Key {
+    pub(crate) fn insert(&self, hint: usize, waker: Waker, meta: MetaPtr<M>) -> Key {
         let si = hint % self.shards.len();
         let mut s = self.shard(si);
         s.live += 1;
@@ -136,8 +142,8 @@ impl Registry {
         out
     }
 
-    /// Calls `f` with the `Meta` of every registered goroutine, under its shard lock.
-    pub(crate) fn for_each(&self, mut f: impl FnMut(&Meta)) {
+    /// Calls `f` with the metadata of every registered goroutine, under its shard lock.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&M)) {
         for i in 0..self.shards.len() {
             let s = self.shard(i);
             for e in s.entries.iter() {

@@ -47,17 +47,6 @@ impl Meta {
         }
     }
 
-    #[cfg(test)]
-    pub(crate) fn detached_for_tests() -> Meta {
-        Meta {
-            shared: None,
-            id: 0,
-            location: Location::caller(),
-            state: AtomicU64::new(0),
-            wait: AtomicU64::new(0),
-        }
-    }
-
     fn shared(&self) -> &'static Shared {
         self.shared.expect("goroutine without a runtime")
     }

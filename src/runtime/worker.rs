@@ -56,7 +56,11 @@ use concurrent_queue::ConcurrentQueue;
 
 use super::idle::Idle;
 use super::park::Parker;
-use super::queue::{Local, Task};
+use super::queue::Local;
+use super::task::Meta;
+
+/// A goroutine as the scheduler moves it around.
+pub(crate) type Task = async_task::Runnable<Meta>;
 use super::registry::Registry;
 use super::slot0::Slot0State;
 use super::time::driver;
@@ -79,7 +83,7 @@ const SEARCH_ROUNDS: usize = 3;
 struct Padded<T>(T);
 
 pub(crate) struct Slot {
-    pub(crate) queue: Local,
+    pub(crate) queue: Local<Meta>,
     pub(crate) parker: Arc<Parker>,
     /// Goroutines polled on this worker (thieves use it to spot a stuck `next`).
     polls: AtomicU32,
@@ -110,7 +114,7 @@ pub(crate) struct Shared {
     idle: Idle,
     pub(crate) shutdown: AtomicBool,
     closed: AtomicBool,
-    pub(crate) registry: Registry,
+    pub(crate) registry: Registry<Meta>,
     foreign_spawned: AtomicU64,
     foreign_finished: AtomicU64,
     /// Main goroutines (`block_on` calls) in progress: they count in `num_goroutines`.
