@@ -77,8 +77,10 @@
 //! loom          std's atomics, locks and cells, or loom's under --cfg loom
 //! ```
 //!
-//! No module imports from a layer above its own, and no two modules import from
-//! each other.
+//! No module imports from a layer above its own. Inside `runtime` the leaves (wait
+//! tracking, budget, parker, run queue, registry, timer wheel, bubble) import no
+//! scheduler code; the scheduler's core (worker, task, slot0, deadlock detection
+//! and the timer driver) still import each other.
 //!
 //! # Guides
 //!
