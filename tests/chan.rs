@@ -371,7 +371,7 @@ fn ends_and_futures_are_send_and_sync() {
     send_sync::<goro::Receiver<String>>();
     send_sync::<goro::RecvFuture<'static, String>>();
     send_sync::<goro::SendFuture<'static, String>>();
-    send_sync::<goro::chan::OwnedRecv<String>>();
+    send_sync::<goro::chan::OwnedRecvFuture<String>>();
     send_sync::<goro::SelectFuture<'static, String>>();
     fn unpin<T: Unpin>() {}
     unpin::<goro::Sender<String>>();

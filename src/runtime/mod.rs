@@ -81,7 +81,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-pub use blocking::{unblock, Unblock, MAX_THREADS as MAX_BLOCKING_THREADS};
+pub use blocking::{unblock, UnblockFuture, MAX_THREADS as MAX_BLOCKING_THREADS};
 pub use task::{JoinError, JoinHandle};
 
 use task::{GoFuture, Meta};
@@ -227,18 +227,18 @@ where
 ///     assert!(flag.load(Ordering::SeqCst));
 /// });
 /// ```
-pub fn yield_now() -> YieldNow {
-    YieldNow { yielded: false }
+pub fn yield_now() -> YieldNowFuture {
+    YieldNowFuture { yielded: false }
 }
 
 /// The future returned by [`yield_now`].
 #[must_use = "yield_now does nothing unless awaited"]
 #[derive(Debug)]
-pub struct YieldNow {
+pub struct YieldNowFuture {
     yielded: bool,
 }
 
-impl Future for YieldNow {
+impl Future for YieldNowFuture {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
