@@ -183,8 +183,8 @@ async fn serve_conn(stream: TcpStream, peer: SocketAddr, app: Arc<App>) {
 #[derive(Clone, Copy, Debug)]
 struct GoroTimer;
 
-/// A `goro::time::Sleep` as a `hyper::rt::Sleep`.
-struct GoroSleep(goro::time::Sleep);
+/// A `goro::time::SleepFuture` as a `hyper::rt::Sleep`.
+struct GoroSleep(goro::time::SleepFuture);
 
 impl Future for GoroSleep {
     type Output = ();

@@ -494,8 +494,8 @@ impl Context {
     ///     assert!(ctx.err().is_some());
     /// });
     /// ```
-    pub fn done(&self) -> Done {
-        Done {
+    pub fn done(&self) -> DoneFuture {
+        DoneFuture {
             signal: self.node.signal.clone(),
             listener: None,
             sleep: None,
@@ -522,19 +522,19 @@ impl fmt::Debug for Context {
 ///
 /// ```
 /// let (ctx, cancel) = goro::context::Context::background().with_cancel();
-/// let done: goro::context::Done = ctx.done();
+/// let done: goro::context::DoneFuture = ctx.done();
 /// cancel.cancel();
 /// futures_lite::future::block_on(done);
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct Done {
+pub struct DoneFuture {
     signal: Option<Arc<Signal>>,
     listener: Option<EventListener>,
     /// The deadline's timer, armed on the first poll that has to wait.
-    sleep: Option<crate::time::Sleep>,
+    sleep: Option<crate::time::SleepFuture>,
 }
 
-impl Future for Done {
+impl Future for DoneFuture {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
@@ -595,9 +595,9 @@ impl Future for Done {
     }
 }
 
-impl fmt::Debug for Done {
+impl fmt::Debug for DoneFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Done").finish_non_exhaustive()
+        f.debug_struct("DoneFuture").finish_non_exhaustive()
     }
 }
 

@@ -3,25 +3,13 @@
 
 mod common;
 
-use common::{poll_with, run_within, within};
+use common::{counting_waker, poll_with, run_within, within};
 use futures_lite::future;
 use goro::chan::{SendError, TryRecvError, TrySendError};
 use goro::{chan, go};
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-
-struct CountWaker(AtomicUsize);
-impl Wake for CountWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-fn counting_waker() -> (Arc<CountWaker>, Waker) {
-    let c = Arc::new(CountWaker(AtomicUsize::new(0)));
-    (c.clone(), Waker::from(c))
-}
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
 
 #[test]
 fn buffered_basics() {
@@ -383,7 +371,7 @@ fn ends_and_futures_are_send_and_sync() {
     send_sync::<goro::Receiver<String>>();
     send_sync::<goro::RecvFuture<'static, String>>();
     send_sync::<goro::SendFuture<'static, String>>();
-    send_sync::<goro::chan::OwnedRecv<String>>();
+    send_sync::<goro::chan::OwnedRecvFuture<String>>();
     send_sync::<goro::SelectFuture<'static, String>>();
     fn unpin<T: Unpin>() {}
     unpin::<goro::Sender<String>>();

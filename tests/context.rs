@@ -11,7 +11,7 @@ fn is_clone_send_sync() {
     assert_traits::<Context>();
     assert_traits::<CancelFn>();
     fn assert_send_sync<T: Send + Sync + Unpin>() {}
-    assert_send_sync::<goro::context::Done>();
+    assert_send_sync::<goro::context::DoneFuture>();
 }
 
 #[test]

@@ -16,7 +16,7 @@ fn guard_is_send_and_sync() {
     assert_sync::<MutexGuard<'static, Vec<u8>>>();
     assert_send::<Mutex<Vec<u8>>>();
     assert_sync::<Mutex<Vec<u8>>>();
-    assert_send::<goro::sync::Lock<'static, Vec<u8>>>();
+    assert_send::<goro::sync::LockFuture<'static, Vec<u8>>>();
 }
 
 /// 1,000 goroutines increment a plain (non-atomic) counter under the lock; an

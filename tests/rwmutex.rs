@@ -13,8 +13,8 @@ fn guards_are_send() {
     fn assert_send<T: Send>() {}
     assert_send::<RwMutexReadGuard<'static, Vec<u8>>>();
     assert_send::<RwMutexWriteGuard<'static, Vec<u8>>>();
-    assert_send::<goro::sync::Read<'static, Vec<u8>>>();
-    assert_send::<goro::sync::Write<'static, Vec<u8>>>();
+    assert_send::<goro::sync::ReadFuture<'static, Vec<u8>>>();
+    assert_send::<goro::sync::WriteFuture<'static, Vec<u8>>>();
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{poll_with, run_within, within};
+use common::{counting_waker, poll_with, run_within, within};
 use futures_lite::future;
 use goro::chan::{SendError, TryRecvError, TrySendError};
 use goro::{chan, go, select, Select, Selected};
@@ -11,19 +11,8 @@ use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
-
-struct CountWaker(AtomicUsize);
-impl Wake for CountWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-fn counting_waker() -> (Arc<CountWaker>, Waker) {
-    let c = Arc::new(CountWaker(AtomicUsize::new(0)));
-    (c.clone(), Waker::from(c))
-}
 
 #[test]
 fn picks_the_ready_case() {

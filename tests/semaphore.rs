@@ -140,7 +140,7 @@ fn types_are_send_sync() {
     fn assert_sync<T: Sync>() {}
     assert_send::<Semaphore>();
     assert_sync::<Semaphore>();
-    assert_send::<goro::sync::Acquire<'static>>();
+    assert_send::<goro::sync::AcquireFuture<'static>>();
     assert_send::<goro::sync::SemaphorePermit<'static>>();
     assert_send::<goro::sync::OwnedSemaphorePermit>();
 }

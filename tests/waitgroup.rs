@@ -168,5 +168,5 @@ fn types_are_send_sync() {
     fn assert_sync<T: Sync>() {}
     assert_send::<WaitGroup>();
     assert_sync::<WaitGroup>();
-    assert_send::<goro::sync::Wait<'static>>();
+    assert_send::<goro::sync::WaitFuture<'static>>();
 }

@@ -81,7 +81,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 pub use errors::{SendError, TryRecvError, TrySendError};
-pub use op::{OwnedRecv, RecvFuture, SendFuture};
+pub use op::{OwnedRecvFuture, RecvFuture, SendFuture};
 
 use hchan::{wake, Chan, RecvStep, SendStep, COUNT_ORD};
 use op::OpCore;
@@ -369,8 +369,8 @@ impl<T> Receiver<T> {
     /// tx.try_send(1).unwrap();
     /// assert_eq!(futures_lite::future::block_on(rx.into_recv()), Some(1));
     /// ```
-    pub fn into_recv(self) -> OwnedRecv<T> {
-        OwnedRecv::new(self)
+    pub fn into_recv(self) -> OwnedRecvFuture<T> {
+        OwnedRecvFuture::new(self)
     }
 
     /// The number of values in the buffer.

@@ -644,21 +644,21 @@ impl<T> TakeOutput for SendFuture<'_, T> {
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct OwnedRecv<T> {
+pub struct OwnedRecvFuture<T> {
     core: OpCore<T>,
     rx: super::Receiver<T>,
 }
 
-impl<T> OwnedRecv<T> {
+impl<T> OwnedRecvFuture<T> {
     pub(crate) fn new(rx: super::Receiver<T>) -> Self {
-        OwnedRecv {
+        OwnedRecvFuture {
             core: OpCore::new(None),
             rx,
         }
     }
 }
 
-impl<T> Future for OwnedRecv<T> {
+impl<T> Future for OwnedRecvFuture<T> {
     type Output = Option<T>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.into_ref().get_ref();
@@ -666,20 +666,20 @@ impl<T> Future for OwnedRecv<T> {
     }
 }
 
-impl<T> Drop for OwnedRecv<T> {
+impl<T> Drop for OwnedRecvFuture<T> {
     #[inline]
     fn drop(&mut self) {
         self.core.cancel(&self.rx.chan, true);
     }
 }
 
-impl<T> std::fmt::Debug for OwnedRecv<T> {
+impl<T> std::fmt::Debug for OwnedRecvFuture<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("OwnedRecv { .. }")
+        f.write_str("OwnedRecvFuture { .. }")
     }
 }
 
-impl<T> Branch for OwnedRecv<T> {
+impl<T> Branch for OwnedRecvFuture<T> {
     #[inline]
     fn try_branch(
         self: Pin<&mut Self>,
@@ -727,7 +727,7 @@ impl<T> Branch for OwnedRecv<T> {
     }
 }
 
-impl<T> TakeOutput for OwnedRecv<T> {
+impl<T> TakeOutput for OwnedRecvFuture<T> {
     type Output = Option<T>;
     fn take_output(self: Pin<&mut Self>) -> Option<T> {
         self.core.take_recv()

@@ -115,17 +115,17 @@ impl Drop for PendingGuard {
 
 /// The future returned by [`unblock`](crate::unblock).
 #[must_use = "the closure runs even if this is dropped early, but its result is lost"]
-pub struct Unblock<T> {
+pub struct UnblockFuture<T> {
     task: async_task::Task<T>,
 }
 
-impl<T> std::fmt::Debug for Unblock<T> {
+impl<T> std::fmt::Debug for UnblockFuture<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Unblock { .. }")
+        f.write_str("UnblockFuture { .. }")
     }
 }
 
-impl<T> Future for Unblock<T> {
+impl<T> Future for UnblockFuture<T> {
     type Output = T;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         use super::wait::{poll_on, Wait, WaitKind};
@@ -149,7 +149,7 @@ impl<T> Future for Unblock<T> {
 ///     assert!(n > 0);
 /// });
 /// ```
-pub fn unblock<T, F>(f: F) -> Unblock<T>
+pub fn unblock<T, F>(f: F) -> UnblockFuture<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
@@ -164,7 +164,7 @@ where
         |r| POOL.schedule(r),
     );
     runnable.schedule();
-    Unblock { task }
+    UnblockFuture { task }
 }
 
 /// Whether a job is queued or running, or its wake-up may still be in flight (for

@@ -39,6 +39,7 @@ use crate::loom::sync::{Mutex, MutexGuard};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 
 /// The idle state of one runtime's workers.
+#[derive(Debug)]
 pub(crate) struct Idle {
     sleepers: Mutex<Sleepers>,
     num_idle: AtomicUsize,
@@ -47,6 +48,7 @@ pub(crate) struct Idle {
 }
 
 /// The parked workers that a pusher may wake.
+#[derive(Debug)]
 struct Sleepers {
     list: Vec<usize>,
     listed: Vec<bool>,
@@ -154,14 +156,23 @@ impl Idle {
         self.num_idle.load(Relaxed) > 0
     }
 
-    /// Back to the state of [`Idle::new`] (for a recycled runtime: every worker
-    /// has exited).
-    pub(crate) fn reset(&self) {
-        let mut s = self.sleepers();
-        s.list.clear();
-        s.listed.iter_mut().for_each(|b| *b = false);
-        self.num_idle.store(0, SeqCst);
-        self.num_searching.store(0, SeqCst);
+    /// Makes `self` equal to `fresh` (an [`Idle::new`], for a recycled runtime whose
+    /// workers have all exited), field by field: each counter with an atomic store,
+    /// the sleepers under their lock. The destructuring is exhaustive, so a field
+    /// added to `Idle` must be reset here.
+    pub(crate) fn reset_to(&self, fresh: Idle) {
+        let Idle {
+            sleepers,
+            num_idle,
+            num_searching,
+            epoch,
+        } = fresh;
+        *self.sleepers() = sleepers.into_inner().unwrap_or_else(|e| e.into_inner());
+        #[cfg(not(loom))]
+        self.sleepers.clear_poison();
+        self.num_idle.store(num_idle.load(SeqCst), SeqCst);
+        self.num_searching.store(num_searching.load(SeqCst), SeqCst);
+        self.epoch.store(epoch.load(SeqCst), SeqCst);
     }
 
     /// Grows whenever a worker leaves the idle state.

@@ -81,7 +81,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-pub use blocking::{unblock, Unblock, MAX_THREADS as MAX_BLOCKING_THREADS};
+pub use blocking::{unblock, UnblockFuture, MAX_THREADS as MAX_BLOCKING_THREADS};
 pub use task::{JoinError, JoinHandle};
 
 use task::{GoFuture, Meta};
@@ -227,18 +227,18 @@ where
 ///     assert!(flag.load(Ordering::SeqCst));
 /// });
 /// ```
-pub fn yield_now() -> YieldNow {
-    YieldNow { yielded: false }
+pub fn yield_now() -> YieldNowFuture {
+    YieldNowFuture { yielded: false }
 }
 
 /// The future returned by [`yield_now`].
 #[must_use = "yield_now does nothing unless awaited"]
 #[derive(Debug)]
-pub struct YieldNow {
+pub struct YieldNowFuture {
     yielded: bool,
 }
 
-impl Future for YieldNow {
+impl Future for YieldNowFuture {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
@@ -542,8 +542,11 @@ impl Builder {
     fn build_inner(self, slot0: Slot0) -> Runtime {
         let n = self.workers.unwrap_or_else(gomaxprocs_default);
         let shared = Shared::get(n, self.panic_abort);
-        shared.detect_deadlock.store(self.detect_deadlock, SeqCst);
-        let id = shared.id.load(SeqCst);
+        shared
+            .run
+            .detect_deadlock
+            .store(self.detect_deadlock, SeqCst);
+        let id = shared.run.id.load(SeqCst);
         let stand_in = slot0 == Slot0::Thread || (slot0 == Slot0::Default && n == 1);
         let mut threads: Vec<_> = (1..n)
             .map(|i| {
@@ -628,11 +631,11 @@ impl Runtime {
              worker thread); spawn with go() and .await the handle instead"
         );
         let shared = self.shared;
-        shared.mains.fetch_add(1, SeqCst);
+        shared.run.mains.fetch_add(1, SeqCst);
         struct Main<'a>(&'a Shared);
         impl Drop for Main<'_> {
             fn drop(&mut self) {
-                self.0.mains.fetch_sub(1, SeqCst);
+                self.0.run.mains.fetch_sub(1, SeqCst);
             }
         }
         let _main = Main(shared);
@@ -642,16 +645,21 @@ impl Runtime {
             impl Drop for Release<'_> {
                 fn drop(&mut self) {
                     self.1.hand_off();
-                    self.0.slot0.lock().unwrap_or_else(|e| e.into_inner()).owner =
-                        slot0::Slot0Owner::Free;
+                    self.0
+                        .run
+                        .slot0
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .owner = slot0::Slot0Owner::Free;
                     self.0.slot0_cv.notify_all();
                 }
             }
-            let _goro_thread = threads::register(shared.id.load(SeqCst));
+            let _goro_thread = threads::register(shared.run.id.load(SeqCst));
             let w = Worker::new(shared, 0);
             let _release = Release(shared, w.clone());
-            shared.main_wait.store(0, SeqCst);
+            shared.run.main_wait.store(0, SeqCst);
             *shared
+                .run
                 .main_location
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()) = Some(caller);
@@ -730,7 +738,7 @@ pub(crate) fn bubble_runtime(bubble: &'static bubble::Bubble) -> Runtime {
         .detect_deadlock(false)
         .thread_name("goro-synctest")
         .build_inner(Slot0::Caller);
-    rt.shared.bubble.store(
+    rt.shared.run.bubble.store(
         bubble as *const bubble::Bubble as *mut bubble::Bubble,
         SeqCst,
     );

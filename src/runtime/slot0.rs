@@ -49,9 +49,9 @@ pub(super) fn stand_in_loop(shared: &'static Shared, id: u64) {
     let _goro_thread = threads::register(id);
     loop {
         {
-            let mut st = shared.slot0.lock().unwrap_or_else(|e| e.into_inner());
+            let mut st = shared.run.slot0.lock().unwrap_or_else(|e| e.into_inner());
             loop {
-                if shared.shutdown.load(SeqCst) {
+                if shared.run.shutdown.load(SeqCst) {
                     return;
                 }
                 if st.owner == Slot0Owner::Free && st.wanted == 0 {
@@ -64,7 +64,12 @@ pub(super) fn stand_in_loop(shared: &'static Shared, id: u64) {
         let w = Worker::stand_in(shared);
         w.run::<std::future::Pending<()>>(None);
         w.hand_off();
-        shared.slot0.lock().unwrap_or_else(|e| e.into_inner()).owner = Slot0Owner::Free;
+        shared
+            .run
+            .slot0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .owner = Slot0Owner::Free;
         shared.slot0_cv.notify_all();
     }
 }
@@ -73,7 +78,7 @@ pub(super) fn stand_in_loop(shared: &'static Shared, id: u64) {
 /// (the stand-in, if it runs it, steps aside: this waits for its current poll);
 /// false if another `block_on` caller does.
 pub(super) fn take_slot0(shared: &Shared) -> bool {
-    let mut st = shared.slot0.lock().unwrap_or_else(|e| e.into_inner());
+    let mut st = shared.run.slot0.lock().unwrap_or_else(|e| e.into_inner());
     loop {
         match st.owner {
             Slot0Owner::Free => {
@@ -83,12 +88,12 @@ pub(super) fn take_slot0(shared: &Shared) -> bool {
             Slot0Owner::Caller => return false,
             Slot0Owner::StandIn => {
                 st.wanted += 1;
-                shared.slot0_wanted.store(true, SeqCst);
+                shared.run.slot0_wanted.store(true, SeqCst);
                 shared.slots[0].parker.unpark();
                 st = shared.slot0_cv.wait(st).unwrap_or_else(|e| e.into_inner());
                 st.wanted -= 1;
                 if st.wanted == 0 {
-                    shared.slot0_wanted.store(false, SeqCst);
+                    shared.run.slot0_wanted.store(false, SeqCst);
                 }
             }
         }

@@ -159,7 +159,7 @@ pin_project_lite::pin_project! {
             }
             let wait = meta.wait.load(Relaxed);
             if wait & super::deadlock::FOREIGN != 0 {
-                shared.foreign_goroutines.fetch_sub(1, SeqCst);
+                shared.run.foreign_goroutines.fetch_sub(1, SeqCst);
             }
             if let Some(b) = shared.bubble() {
                 b.finished(wait & super::deadlock::DURABLE == 0);
@@ -219,7 +219,7 @@ impl<F: Future> Future for GoFuture<'_, F> {
                 if now != prev {
                     meta.wait.store(now, Relaxed);
                     if (now ^ prev) & super::deadlock::FOREIGN != 0 {
-                        shared.foreign_goroutines.fetch_add(1, SeqCst);
+                        shared.run.foreign_goroutines.fetch_add(1, SeqCst);
                     }
                 }
                 if let (true, Some(b)) = (parked.durable, bubble) {
@@ -243,7 +243,7 @@ impl<F: Future> Future for GoFuture<'_, F> {
             Err(payload) => {
                 this.inner.set(None);
                 let msg = panic_message(payload.as_ref()).unwrap_or("Box<dyn Any>");
-                if shared.panic_abort.load(Relaxed) {
+                if shared.run.panic_abort.load(Relaxed) {
                     eprintln!(
                         "fatal error: goroutine {} (spawned at {}) panicked: {msg}\n\
                          goro: panic_abort is set; aborting the process",

@@ -79,65 +79,87 @@ const SEARCH_ROUNDS: usize = 3;
 
 /// The line thieves write (`head` of the ring) is kept apart from the owner's own
 /// counters so stealing does not keep invalidating them.
+#[derive(Debug)]
 #[repr(align(128))]
 struct Padded<T>(T);
 
+/// A worker's structural part of [`Shared`]: its run queue and parker, and the
+/// scheduler's bookkeeping written next to the queue on every poll. Per-run state
+/// goes into [`Run`], not here (see `lifecycle`).
 pub(crate) struct Slot {
     pub(crate) queue: Local<Meta>,
     pub(crate) parker: Arc<Parker>,
     /// Goroutines polled on this worker (thieves use it to spot a stuck `next`).
+    /// Only compared with earlier readings of the same run: no meaning across runs.
     polls: AtomicU32,
-    /// The id of the goroutine being polled, 0 if none (for dumps).
+    /// The id of the goroutine being polled, 0 if none (for dumps): 0 whenever no
+    /// poll is in progress, so at the end of every run.
     current: AtomicU64,
-    counts: Padded<Counts>,
 }
 
-#[derive(Default)]
+/// Goroutines spawned and finished by one worker (only it writes them).
+#[derive(Default, Debug)]
 struct Counts {
     spawned: AtomicU64,
     finished: AtomicU64,
 }
 
-/// State shared by a runtime's workers and handles.
+/// State shared by a runtime's workers and handles: the structure (queues,
+/// parkers, registry, injector), built once, and the state of one run ([`Run`]),
+/// built fresh for every runtime.
 ///
 /// A `Shared` is never freed: goroutines refer to it by `&'static` (no reference
 /// count touched per spawn, the line every core would fight over), and a shut-down
 /// runtime's `Shared` is recycled by the next runtime with as many workers. Stale
 /// references can only come from goroutines of a finished runtime, which are all
 /// closed (async-task never schedules a closed task), so the worst a stale reference
-/// can do is a spurious wake-up.
+/// can do is a spurious wake-up. How the per-run state is made fresh again (exactly,
+/// and without racing such stale references) is in `lifecycle`'s docs.
 pub(crate) struct Shared {
-    pub(crate) panic_abort: AtomicBool,
     pub(crate) slots: Box<[Slot]>,
     pub(crate) injector: ConcurrentQueue<Task>,
-    /// Who sleeps and who searches (see `idle`).
-    idle: Idle,
-    pub(crate) shutdown: AtomicBool,
-    closed: AtomicBool,
     pub(crate) registry: Registry<Meta>,
+    /// Signals changes of `run.slot0`.
+    pub(crate) slot0_cv: Condvar,
+    /// This run's state, inline (no pointer to follow on a hot path).
+    pub(crate) run: Run,
+}
+
+/// The per-run state of a [`Shared`]: everything a run changes that the next run
+/// must find as [`Run::new`] builds it. A recycled `Shared` is reset by moving a
+/// fresh `Run` into place field by field (`Run::reset_to`, in `lifecycle`), so a
+/// field added here must be reset there or the build fails.
+#[derive(Debug)]
+pub(crate) struct Run {
+    /// This runtime's id (fresh for every runtime, also a recycled `Shared`): the
+    /// owner of its threads in `threads`.
+    pub(crate) id: AtomicU64,
+    pub(crate) panic_abort: AtomicBool,
+    /// Deadlock detection (see `deadlock`): on, goroutines whose waker is held by
+    /// something foreign, the main goroutine's wait state, wakes from outside.
+    pub(crate) detect_deadlock: AtomicBool,
+    /// Spawned/finished counts of each worker, one padded line per worker.
+    counts: Box<[Padded<Counts>]>,
     foreign_spawned: AtomicU64,
     foreign_finished: AtomicU64,
     /// Main goroutines (`block_on` calls) in progress: they count in `num_goroutines`.
     pub(crate) mains: AtomicUsize,
-    /// Who runs worker 0 (see `slot0`); `slot0_cv` signals its changes.
+    /// Who sleeps and who searches (see `idle`).
+    idle: Idle,
+    pub(crate) shutdown: AtomicBool,
+    closed: AtomicBool,
+    /// Who runs worker 0 (see `slot0`); `Shared::slot0_cv` signals its changes.
     pub(crate) slot0: Mutex<Slot0State>,
-    pub(crate) slot0_cv: Condvar,
     /// A `block_on` caller waits for the stand-in to give worker 0 up.
     pub(crate) slot0_wanted: AtomicBool,
-    /// This runtime's id (fresh for every runtime, also a recycled `Shared`): the
-    /// owner of its threads in `threads`.
-    pub(crate) id: AtomicU64,
     /// Whether a parked worker is watching for stranded `next` tasks.
     watcher: AtomicBool,
-    /// Deadlock detection (see `deadlock`): on, goroutines whose waker is held by
-    /// something foreign, the main goroutine's wait state, wakes from outside.
-    pub(crate) detect_deadlock: AtomicBool,
     pub(crate) foreign_goroutines: AtomicUsize,
     pub(crate) main_wait: AtomicU64,
     pub(crate) main_location: Mutex<Option<&'static std::panic::Location<'static>>>,
     remote_wakes: AtomicU64,
     /// The synctest bubble this runtime hosts (null for every other runtime): set
-    /// before its first goroutine, cleared by `retire`. Bubbles are never freed.
+    /// before its first goroutine, reset by `retire`. Bubbles are never freed.
     pub(crate) bubble: std::sync::atomic::AtomicPtr<super::bubble::Bubble>,
 }
 
@@ -223,7 +245,7 @@ impl Shared {
     /// The synctest bubble this runtime hosts, if any.
     #[inline]
     pub(crate) fn bubble(&self) -> Option<&'static super::bubble::Bubble> {
-        let p = self.bubble.load(Acquire);
+        let p = self.run.bubble.load(Acquire);
         // SAFETY: a non-null pointer comes from `Box::leak` (see `test::synctest`):
         // bubbles are never freed.
         unsafe { p.as_ref() }
@@ -236,8 +258,8 @@ impl Shared {
     }
 
     fn schedule_remote(&self, task: Task) {
-        self.remote_wakes.fetch_add(1, Relaxed);
-        if self.closed.load(Acquire) {
+        self.run.remote_wakes.fetch_add(1, Relaxed);
+        if self.run.closed.load(Acquire) {
             drop(task); // the runtime is gone: the goroutine is dropped
             return;
         }
@@ -247,14 +269,14 @@ impl Shared {
 
     /// Wakes one parked worker if work was made stealable and nobody is searching.
     pub(crate) fn notify_work(&self) {
-        if self.idle.should_wake() {
+        if self.run.idle.should_wake() {
             self.wake_one(false);
         }
     }
 
     /// Unparks one idle worker (`force`: even if some worker is searching).
     pub(crate) fn wake_one(&self, force: bool) {
-        if let Some(i) = self.idle.pick(force) {
+        if let Some(i) = self.run.idle.pick(force) {
             self.slots[i].parker.unpark();
         }
     }
@@ -268,7 +290,7 @@ impl Shared {
     fn my_counts(&self) -> Option<&Counts> {
         WORKER
             .try_with(|w| match &*w.borrow() {
-                Some(w) if std::ptr::eq(w.shared, self) => Some(&self.slots[w.index].counts.0),
+                Some(w) if std::ptr::eq(w.shared, self) => Some(&self.run.counts[w.index].0),
                 _ => None,
             })
             .ok()
@@ -281,14 +303,14 @@ impl Shared {
         let _ = WORKER.try_with(|w| {
             if let Some(w) = &*w.borrow() {
                 if std::ptr::eq(w.shared, self) {
-                    let c = &self.slots[w.index].counts.0;
+                    let c = &self.run.counts[w.index].0;
                     c.spawned.store(c.spawned.load(Relaxed) + 1, Release);
                     w.schedule_local(task.take().unwrap(), false);
                 }
             }
         });
         if let Some(task) = task {
-            self.foreign_spawned.fetch_add(1, Release);
+            self.run.foreign_spawned.fetch_add(1, Release);
             self.schedule_remote(task);
         }
     }
@@ -296,7 +318,7 @@ impl Shared {
     pub(crate) fn goroutine_finished(&self) {
         match self.my_counts() {
             Some(c) => c.finished.store(c.finished.load(Relaxed) + 1, Release),
-            None => drop(self.foreign_finished.fetch_add(1, Release)),
+            None => drop(self.run.foreign_finished.fetch_add(1, Release)),
         }
     }
 
@@ -304,19 +326,21 @@ impl Shared {
     pub(crate) fn num_goroutines(&self) -> usize {
         // Read `finished` before `spawned`: a goroutine counted as finished was
         // spawned earlier, so the difference never goes negative.
-        let fin: u64 = self.foreign_finished.load(Acquire)
+        let fin: u64 = self.run.foreign_finished.load(Acquire)
             + self
-                .slots
+                .run
+                .counts
                 .iter()
-                .map(|s| s.counts.0.finished.load(Acquire))
+                .map(|c| c.0.finished.load(Acquire))
                 .sum::<u64>();
-        let sp: u64 = self.foreign_spawned.load(Acquire)
+        let sp: u64 = self.run.foreign_spawned.load(Acquire)
             + self
-                .slots
+                .run
+                .counts
                 .iter()
-                .map(|s| s.counts.0.spawned.load(Acquire))
+                .map(|c| c.0.spawned.load(Acquire))
                 .sum::<u64>();
-        sp.saturating_sub(fin) as usize + self.mains.load(Acquire)
+        sp.saturating_sub(fin) as usize + self.run.mains.load(Acquire)
     }
 }
 
@@ -416,7 +440,8 @@ impl Worker {
             if q.push(old, &self.shared.injector) {
                 self.shared.notify_work();
             }
-        } else if !self.shared.watcher.load(Relaxed) && self.shared.idle.any_idle_relaxed() {
+        } else if !self.shared.run.watcher.load(Relaxed) && self.shared.run.idle.any_idle_relaxed()
+        {
             // Nobody watches `next` slots: wake a worker to do so (see `park`).
             self.shared.wake_one(false);
         }
@@ -486,11 +511,11 @@ impl Worker {
     ) -> Option<F::Output> {
         let main_waker = main.as_ref().map(|(_, w)| Waker::from((*w).clone()));
         loop {
-            if self.shared.shutdown.load(Acquire) {
+            if self.shared.run.shutdown.load(Acquire) {
                 driver::hand_over();
                 return None;
             }
-            if self.stand_in && self.shared.slot0_wanted.load(Relaxed) {
+            if self.stand_in && self.shared.run.slot0_wanted.load(Relaxed) {
                 return None; // a `block_on` caller takes worker 0 over
             }
             if let (Some((fut, wake)), Some(waker)) = (main.as_mut(), main_waker.as_ref()) {
@@ -505,12 +530,12 @@ impl Worker {
                         super::wait::tracked_poll(&mut cx, super::wait::NO_BUBBLE, |cx| {
                             fut.as_mut().poll(cx)
                         });
-                    let prev = self.shared.main_wait.load(Relaxed);
+                    let prev = self.shared.run.main_wait.load(Relaxed);
                     let mut now = super::deadlock::encode(wait.wait, prev);
                     if now == 0 {
                         now = 1 << 8; // "parked" even at time 0
                     }
-                    self.shared.main_wait.store(now, SeqCst);
+                    self.shared.run.main_wait.store(now, SeqCst);
                     self.polling.set(false);
                     if let Poll::Ready(v) = r {
                         return Some(v);
@@ -584,7 +609,7 @@ impl Worker {
     }
 
     fn run_task(&self, t: Task) {
-        if self.searching.replace(false) && self.shared.idle.stop_searching() {
+        if self.searching.replace(false) && self.shared.run.idle.stop_searching() {
             // We were the last searcher and found work: there may be more.
             self.shared.notify_work();
         }
@@ -625,7 +650,7 @@ impl Worker {
         let sh = self.shared;
         let n = sh.slots.len();
         if !self.searching.get() {
-            if !sh.idle.start_searching(n) {
+            if !sh.run.idle.start_searching(n) {
                 return None;
             }
             self.searching.set(true);
@@ -669,9 +694,9 @@ impl Worker {
     fn park(&self, main: Option<&MainWake>) {
         let sh = self.shared;
         if self.searching.replace(false) {
-            sh.idle.stop_searching();
+            sh.run.idle.stop_searching();
         }
-        sh.idle.go_idle(self.index);
+        sh.run.idle.go_idle(self.index);
         let mut deadlock_look = None;
         if !self.has_reason_to_stay_awake(main) {
             let parker = &self.slot().parker;
@@ -692,7 +717,7 @@ impl Worker {
             }
         }
         self.look_for_deadlock(deadlock_look, main);
-        if sh.idle.leave_idle(self.index) {
+        if sh.run.idle.leave_idle(self.index) {
             // `wake_one` picked us and counted us as searching.
             self.searching.set(true);
         }
@@ -703,8 +728,8 @@ impl Worker {
     fn has_reason_to_stay_awake(&self, main: Option<&MainWake>) -> bool {
         let sh = self.shared;
         sh.has_work()
-            || sh.shutdown.load(SeqCst)
-            || (self.stand_in && sh.slot0_wanted.load(SeqCst))
+            || sh.run.shutdown.load(SeqCst)
+            || (self.stand_in && sh.run.slot0_wanted.load(SeqCst))
             || main.is_some_and(|m| m.woken.load(SeqCst))
             || driver::due()
     }
@@ -717,6 +742,7 @@ impl Worker {
         let sh = self.shared;
         let watching = self.any_next_elsewhere()
             && sh
+                .run
                 .watcher
                 .compare_exchange(false, true, SeqCst, SeqCst)
                 .is_ok();
@@ -732,7 +758,7 @@ impl Worker {
     /// The watcher, awake: gives the role up and runs a stranded task next.
     fn stop_watching_stranded(&self) {
         let sh = self.shared;
-        sh.watcher.store(false, SeqCst);
+        sh.run.watcher.store(false, SeqCst);
         if let Some(t) = self.rescue_stranded() {
             // Run it next; our ring is empty, so this cannot overflow.
             self.slot().queue.push(t, &sh.injector);
@@ -782,7 +808,7 @@ impl Worker {
             sh.wake_one(true);
         }
         if self.searching.replace(false) {
-            sh.idle.stop_searching();
+            sh.run.idle.stop_searching();
         }
         let q = &self.slot().queue;
         let mut any = false;

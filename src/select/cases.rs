@@ -175,8 +175,8 @@ impl<'a, T> ViaChan for Wrap<SendFuture<'a, T>> {
     }
 }
 
-impl<T> ViaChan for Wrap<crate::chan::OwnedRecv<T>> {
-    type Case = crate::chan::OwnedRecv<T>;
+impl<T> ViaChan for Wrap<crate::chan::OwnedRecvFuture<T>> {
+    type Case = crate::chan::OwnedRecvFuture<T>;
     #[inline]
     fn __goro_case(&mut self) -> Self::Case {
         take(&mut self.0)
@@ -184,7 +184,7 @@ impl<T> ViaChan for Wrap<crate::chan::OwnedRecv<T>> {
 }
 
 impl<T> ViaChan for Wrap<Receiver<T>> {
-    type Case = crate::chan::OwnedRecv<T>;
+    type Case = crate::chan::OwnedRecvFuture<T>;
     #[inline]
     fn __goro_case(&mut self) -> Self::Case {
         take(&mut self.0).into_recv()

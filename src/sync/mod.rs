@@ -31,11 +31,11 @@ mod semaphore;
 mod waitgroup;
 
 pub use errgroup::{BoxError, ErrGroup, PanicError};
-pub use mutex::{Lock, Mutex, MutexGuard};
+pub use mutex::{LockFuture, Mutex, MutexGuard};
 pub use once::{Once, OnceCell};
-pub use rwmutex::{Read, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, Write};
-pub use semaphore::{Acquire, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
-pub use waitgroup::{Wait, WaitGroup};
+pub use rwmutex::{ReadFuture, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, WriteFuture};
+pub use semaphore::{AcquireFuture, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+pub use waitgroup::{WaitFuture, WaitGroup};
 
 #[cfg(all(test, not(loom)))]
 mod tests {

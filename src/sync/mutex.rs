@@ -502,8 +502,8 @@ impl<T: ?Sized> Mutex<T> {
     /// });
     /// ```
     #[inline]
-    pub fn lock(&self) -> Lock<'_, T> {
-        Lock {
+    pub fn lock(&self) -> LockFuture<'_, T> {
+        LockFuture {
             mutex: Some(self),
             waiter: Waiter::default(),
         }
@@ -591,18 +591,18 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 ///
 /// ```
 /// let m = goro::sync::Mutex::new(1);
-/// let fut: goro::sync::Lock<'_, i32> = m.lock();
+/// let fut: goro::sync::LockFuture<'_, i32> = m.lock();
 /// *futures_lite::future::block_on(fut) += 1;
 /// assert_eq!(m.into_inner(), 2);
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct Lock<'a, T: ?Sized> {
+pub struct LockFuture<'a, T: ?Sized> {
     /// `None` once the guard has been returned.
     mutex: Option<&'a Mutex<T>>,
     waiter: Waiter,
 }
 
-impl<'a, T: ?Sized> Future for Lock<'a, T> {
+impl<'a, T: ?Sized> Future for LockFuture<'a, T> {
     type Output = MutexGuard<'a, T>;
 
     #[inline]
@@ -610,7 +610,7 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
         let this = &mut *self;
         // Polling again after completion must not lock a second time (two guards would
         // alias the data).
-        let mutex = this.mutex.expect("`Lock` polled after completion");
+        let mutex = this.mutex.expect("`LockFuture` polled after completion");
         match mutex.raw.poll_lock(&mut this.waiter, cx) {
             Poll::Ready(()) => {
                 this.mutex = None;
@@ -621,7 +621,7 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
     }
 }
 
-impl<T: ?Sized> Drop for Lock<'_, T> {
+impl<T: ?Sized> Drop for LockFuture<'_, T> {
     fn drop(&mut self) {
         if let Some(mutex) = self.mutex {
             if self.waiter.registered || self.waiter.listener.is_some() {
@@ -631,9 +631,9 @@ impl<T: ?Sized> Drop for Lock<'_, T> {
     }
 }
 
-impl<T: ?Sized> fmt::Debug for Lock<'_, T> {
+impl<T: ?Sized> fmt::Debug for LockFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lock").finish_non_exhaustive()
+        f.debug_struct("LockFuture").finish_non_exhaustive()
     }
 }
 

@@ -340,8 +340,8 @@ impl<T: ?Sized> RwMutex<T> {
     ///     assert_eq!(*m.read().await, "x");
     /// });
     /// ```
-    pub fn read(&self) -> Read<'_, T> {
-        Read {
+    pub fn read(&self) -> ReadFuture<'_, T> {
+        ReadFuture {
             lock: self,
             wait: ReadWait {
                 listener: None,
@@ -362,8 +362,8 @@ impl<T: ?Sized> RwMutex<T> {
     ///     assert_eq!(*m.read().await, 2);
     /// });
     /// ```
-    pub fn write(&self) -> Write<'_, T> {
-        Write {
+    pub fn write(&self) -> WriteFuture<'_, T> {
+        WriteFuture {
             lock: self,
             wait: WriteWait::default(),
             done: false,
@@ -488,21 +488,21 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutex<T> {
 ///
 /// ```
 /// let m = goro::sync::RwMutex::new(1);
-/// let fut: goro::sync::Read<'_, i32> = m.read();
+/// let fut: goro::sync::ReadFuture<'_, i32> = m.read();
 /// assert_eq!(*futures_lite::future::block_on(fut), 1);
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct Read<'a, T: ?Sized> {
+pub struct ReadFuture<'a, T: ?Sized> {
     lock: &'a RwMutex<T>,
     wait: ReadWait,
     done: bool,
 }
 
-impl<'a, T: ?Sized> Future for Read<'a, T> {
+impl<'a, T: ?Sized> Future for ReadFuture<'a, T> {
     type Output = RwMutexReadGuard<'a, T>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        assert!(!this.done, "`Read` polled after completion");
+        assert!(!this.done, "`ReadFuture` polled after completion");
         match this.lock.raw.poll_read(&mut this.wait, cx) {
             Poll::Ready(()) => {
                 this.done = true;
@@ -513,15 +513,15 @@ impl<'a, T: ?Sized> Future for Read<'a, T> {
     }
 }
 
-impl<T: ?Sized> Drop for Read<'_, T> {
+impl<T: ?Sized> Drop for ReadFuture<'_, T> {
     fn drop(&mut self) {
         self.lock.raw.cancel_read(&mut self.wait);
     }
 }
 
-impl<T: ?Sized> fmt::Debug for Read<'_, T> {
+impl<T: ?Sized> fmt::Debug for ReadFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Read").finish_non_exhaustive()
+        f.debug_struct("ReadFuture").finish_non_exhaustive()
     }
 }
 
@@ -529,23 +529,23 @@ impl<T: ?Sized> fmt::Debug for Read<'_, T> {
 ///
 /// ```
 /// let m = goro::sync::RwMutex::new(1);
-/// let fut: goro::sync::Write<'_, i32> = m.write();
+/// let fut: goro::sync::WriteFuture<'_, i32> = m.write();
 /// *futures_lite::future::block_on(fut) += 1;
 /// assert_eq!(*m.read_blocking(), 2);
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct Write<'a, T: ?Sized> {
+pub struct WriteFuture<'a, T: ?Sized> {
     lock: &'a RwMutex<T>,
     wait: WriteWait,
     done: bool,
 }
 
-impl<'a, T: ?Sized> Future for Write<'a, T> {
+impl<'a, T: ?Sized> Future for WriteFuture<'a, T> {
     type Output = RwMutexWriteGuard<'a, T>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         // Polling again after completion must not return a second write guard.
-        assert!(!this.done, "`Write` polled after completion");
+        assert!(!this.done, "`WriteFuture` polled after completion");
         let raw = &this.lock.raw;
         if !this.wait.draining {
             match raw.writers.poll_lock(&mut this.wait.mutex, cx) {
@@ -568,7 +568,7 @@ impl<'a, T: ?Sized> Future for Write<'a, T> {
     }
 }
 
-impl<T: ?Sized> Drop for Write<'_, T> {
+impl<T: ?Sized> Drop for WriteFuture<'_, T> {
     fn drop(&mut self) {
         if self.done {
             return;
@@ -584,9 +584,9 @@ impl<T: ?Sized> Drop for Write<'_, T> {
     }
 }
 
-impl<T: ?Sized> fmt::Debug for Write<'_, T> {
+impl<T: ?Sized> fmt::Debug for WriteFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Write").finish_non_exhaustive()
+        f.debug_struct("WriteFuture").finish_non_exhaustive()
     }
 }
 

@@ -62,7 +62,7 @@ impl State {
             self.available -= front.n;
             // A read-modify-write, so that it synchronises with the waiter's RMW
             // re-check after listening: either the waiter sees the grant, or this
-            // notification sees its listener (see `Acquire::poll`).
+            // notification sees its listener (see `AcquireFuture::poll`).
             front.granted.swap(true, Ordering::AcqRel);
             front.event.notify(1);
             self.queue.pop_front();
@@ -146,13 +146,13 @@ impl Semaphore {
     ///     assert_eq!(sem.available(), 10);
     /// });
     /// ```
-    pub fn acquire(&self, n: usize) -> Acquire<'_> {
+    pub fn acquire(&self, n: usize) -> AcquireFuture<'_> {
         assert!(
             n <= self.capacity,
             "semaphore: acquire of {n} permits exceeds the capacity {}",
             self.capacity
         );
-        Acquire {
+        AcquireFuture {
             sem: self,
             n,
             node: None,
@@ -284,12 +284,12 @@ impl fmt::Debug for Semaphore {
 ///
 /// ```
 /// let sem = goro::sync::Semaphore::new(1);
-/// let fut: goro::sync::Acquire<'_> = sem.acquire(1);
+/// let fut: goro::sync::AcquireFuture<'_> = sem.acquire(1);
 /// let permit = futures_lite::future::block_on(fut);
 /// assert_eq!(permit.permits(), 1);
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct Acquire<'a> {
+pub struct AcquireFuture<'a> {
     sem: &'a Semaphore,
     n: usize,
     node: Option<NodeArc<Node>>,
@@ -299,12 +299,12 @@ pub struct Acquire<'a> {
     blocking: bool,
 }
 
-impl<'a> Future for Acquire<'a> {
+impl<'a> Future for AcquireFuture<'a> {
     type Output = SemaphorePermit<'a>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
         let this = &mut *self;
-        assert!(!this.done, "Acquire polled after completion");
+        assert!(!this.done, "AcquireFuture polled after completion");
         if this.node.is_none()
             && !this.blocking
             && crate::runtime::coop::poll_proceed(cx).is_pending()
@@ -362,7 +362,7 @@ impl<'a> Future for Acquire<'a> {
     }
 }
 
-impl Drop for Acquire<'_> {
+impl Drop for AcquireFuture<'_> {
     fn drop(&mut self) {
         let Some(node) = self.node.take() else {
             return;
@@ -379,9 +379,9 @@ impl Drop for Acquire<'_> {
     }
 }
 
-impl fmt::Debug for Acquire<'_> {
+impl fmt::Debug for AcquireFuture<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Acquire")
+        f.debug_struct("AcquireFuture")
             .field("n", &self.n)
             .finish_non_exhaustive()
     }

@@ -181,8 +181,8 @@ impl WaitGroup {
     ///     assert_eq!(wg.count(), 0);
     /// });
     /// ```
-    pub fn wait(&self) -> Wait<'_> {
-        Wait {
+    pub fn wait(&self) -> WaitFuture<'_> {
+        WaitFuture {
             inner: &self.inner,
             generation: None,
             listener: None,
@@ -274,11 +274,11 @@ impl fmt::Debug for WaitGroup {
 ///
 /// ```
 /// let wg = goro::sync::WaitGroup::new();
-/// let wait: goro::sync::Wait<'_> = wg.wait();
+/// let wait: goro::sync::WaitFuture<'_> = wg.wait();
 /// futures_lite::future::block_on(wait); // the counter is zero
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct Wait<'a> {
+pub struct WaitFuture<'a> {
     inner: &'a Inner,
     /// The generation seen when the wait started (once the counter was found non-zero).
     generation: Option<usize>,
@@ -288,7 +288,7 @@ pub struct Wait<'a> {
     blocking: bool,
 }
 
-impl Wait<'_> {
+impl WaitFuture<'_> {
     /// The re-check after listening. Read-modify-writes (adding zero) rather than
     /// loads: an RMW reads the latest value, and if it precedes the `done` that
     /// reaches zero, it synchronises with it, so that `done`'s notification sees our
@@ -299,7 +299,7 @@ impl Wait<'_> {
     }
 }
 
-impl Future for Wait<'_> {
+impl Future for WaitFuture<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -349,9 +349,9 @@ impl Future for Wait<'_> {
     }
 }
 
-impl fmt::Debug for Wait<'_> {
+impl fmt::Debug for WaitFuture<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Wait").finish_non_exhaustive()
+        f.debug_struct("WaitFuture").finish_non_exhaustive()
     }
 }
 

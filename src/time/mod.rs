@@ -9,7 +9,7 @@
 //! by the workers of every goro runtime: an idle worker parks until the next deadline,
 //! a busy one fires due timers between goroutines. There is no timer thread.
 //!
-//! Guarantees: a timer never fires before its deadline; a dropped [`Sleep`] is
+//! Guarantees: a timer never fires before its deadline; a dropped [`SleepFuture`] is
 //! disarmed at once (no memory is held until its deadline). Under light load a timer
 //! fires within a tick (0.1 ms) of its deadline plus the OS's wake-up latency (measured
 //! here: median 0.1 ms, p99 0.25 ms late; `examples/timer_latency.rs`).
@@ -32,7 +32,7 @@ mod timer;
 
 use crate::runtime::time::driver;
 
-pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+pub use timeout::{timeout, timeout_at, Elapsed, TimeoutFuture};
 pub use timer::{after, tick, Ticker, Timer};
 
 use std::future::Future;
@@ -50,14 +50,14 @@ use std::time::{Duration, Instant};
 ///     assert!(start.elapsed() >= Duration::from_millis(5));
 /// });
 /// ```
-#[must_use = "a Sleep does nothing unless awaited"]
+#[must_use = "a SleepFuture does nothing unless awaited"]
 #[derive(Debug)]
-pub struct Sleep {
+pub struct SleepFuture {
     deadline: Instant,
     key: Option<u64>,
 }
 
-impl Sleep {
+impl SleepFuture {
     /// The instant at which this sleep completes.
     ///
     /// ```
@@ -97,7 +97,7 @@ impl Sleep {
     }
 }
 
-impl Future for Sleep {
+impl Future for SleepFuture {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -124,7 +124,7 @@ impl Future for Sleep {
     }
 }
 
-impl Drop for Sleep {
+impl Drop for SleepFuture {
     fn drop(&mut self) {
         if let Some(k) = self.key.take() {
             driver::remove(k);
@@ -141,7 +141,7 @@ impl Drop for Sleep {
 ///     goro::time::sleep(Duration::from_millis(1)).await;
 /// });
 /// ```
-pub fn sleep(d: Duration) -> Sleep {
+pub fn sleep(d: Duration) -> SleepFuture {
     sleep_until(now().checked_add(d).unwrap_or_else(far_future))
 }
 
@@ -156,8 +156,8 @@ pub fn sleep(d: Duration) -> Sleep {
 ///     assert!(Instant::now() >= t);
 /// });
 /// ```
-pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep {
+pub fn sleep_until(deadline: Instant) -> SleepFuture {
+    SleepFuture {
         deadline,
         key: None,
     }

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::Sleep;
+use super::SleepFuture;
 
 /// The error of [`timeout`] when the deadline passed first.
 ///
@@ -49,11 +49,11 @@ pin_project_lite::pin_project! {
     /// The future returned by [`timeout`] and [`timeout_at`].
     #[must_use = "futures do nothing unless awaited"]
     #[derive(Debug)]
-    pub struct Timeout<F> {
+    pub struct TimeoutFuture<F> {
         #[pin]
         fut: F,
         #[pin]
-        sleep: Sleep,
+        sleep: SleepFuture,
     }
 }
 
@@ -70,8 +70,8 @@ pin_project_lite::pin_project! {
 ///     assert!(slow.await.is_err());
 /// });
 /// ```
-pub fn timeout<F: Future>(d: Duration, fut: F) -> Timeout<F> {
-    Timeout {
+pub fn timeout<F: Future>(d: Duration, fut: F) -> TimeoutFuture<F> {
+    TimeoutFuture {
         fut,
         sleep: super::sleep(d),
     }
@@ -86,14 +86,14 @@ pub fn timeout<F: Future>(d: Duration, fut: F) -> Timeout<F> {
 ///     assert_eq!(r, Ok(1));
 /// });
 /// ```
-pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
-    Timeout {
+pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> TimeoutFuture<F> {
+    TimeoutFuture {
         fut,
         sleep: super::sleep_until(deadline),
     }
 }
 
-impl<F: Future> Future for Timeout<F> {
+impl<F: Future> Future for TimeoutFuture<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

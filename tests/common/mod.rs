@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -51,4 +52,19 @@ pub fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
 /// Polls `f` once with the waker `w` (a counting waker, say).
 pub fn poll_with<F: Future>(f: Pin<&mut F>, w: &Waker) -> Poll<F::Output> {
     f.poll(&mut Context::from_waker(w))
+}
+
+/// A waker that counts its wake-ups (in `.0`).
+pub struct CountWaker(pub AtomicUsize);
+
+impl Wake for CountWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A [`CountWaker`] (to read the count) and the waker made of it.
+pub fn counting_waker() -> (Arc<CountWaker>, Waker) {
+    let c = Arc::new(CountWaker(AtomicUsize::new(0)));
+    (c.clone(), Waker::from(c))
 }

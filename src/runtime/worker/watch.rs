@@ -31,7 +31,7 @@ impl Shared {
     pub(crate) fn provably_deadlocked(&self, main: &MainWake) -> bool {
         let before = self.progress();
         self.deadlock_candidate(main)
-            && crate::runtime::threads::only_goro(self.id.load(SeqCst))
+            && crate::runtime::threads::only_goro(self.run.id.load(SeqCst))
             && self.deadlock_candidate(main)
             && self.progress() == before
     }
@@ -41,13 +41,13 @@ impl Shared {
     /// waiting on goro primitives.
     pub(super) fn locally_quiet(&self, main: &MainWake) -> bool {
         use crate::runtime::deadlock::FOREIGN;
-        let mw = self.main_wait.load(SeqCst);
-        self.detect_deadlock.load(Relaxed)
-            && self.idle.num_idle() == self.slots.len()
+        let mw = self.run.main_wait.load(SeqCst);
+        self.run.detect_deadlock.load(Relaxed)
+            && self.run.idle.num_idle() == self.slots.len()
             && !main.woken.load(SeqCst)
             && mw != 0
             && mw & FOREIGN == 0
-            && self.foreign_goroutines.load(SeqCst) == 0
+            && self.run.foreign_goroutines.load(SeqCst) == 0
             && self.injector.is_empty()
             && self
                 .slots
@@ -58,8 +58,8 @@ impl Shared {
     /// A number that changes whenever a goroutine runs, a worker leaves the idle
     /// state or a goroutine is woken from outside.
     pub(super) fn progress(&self) -> u64 {
-        self.idle.epoch()
-            + self.remote_wakes.load(SeqCst)
+        self.run.idle.epoch()
+            + self.run.remote_wakes.load(SeqCst)
             + self
                 .slots
                 .iter()
@@ -101,7 +101,7 @@ impl Shared {
         rows.sort_by_key(|r| r.id);
         let live = self
             .num_goroutines()
-            .saturating_sub(self.mains.load(SeqCst));
+            .saturating_sub(self.run.mains.load(SeqCst));
         let others = live.saturating_sub(rows.len());
         (rows, others)
     }
@@ -110,9 +110,13 @@ impl Shared {
     pub(crate) fn dump(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let (wait, waited) = crate::runtime::deadlock::decode(self.main_wait.load(SeqCst));
-        let loc = *self.main_location.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(loc) = loc.filter(|_| self.mains.load(SeqCst) > 0) {
+        let (wait, waited) = crate::runtime::deadlock::decode(self.run.main_wait.load(SeqCst));
+        let loc = *self
+            .run
+            .main_location
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(loc) = loc.filter(|_| self.run.mains.load(SeqCst) > 0) {
             let _ = writeln!(
                 out,
                 "goroutine main [{}{}]:\n\tgoro::run at {loc}",
@@ -185,9 +189,9 @@ impl Worker {
                 self.dl_watch.set(Some((p, until)));
                 Some(until)
             }
-            None if sh.detect_deadlock.load(Relaxed)
-                && sh.mains.load(Relaxed) > 0
-                && sh.idle.num_idle() == sh.slots.len() =>
+            None if sh.run.detect_deadlock.load(Relaxed)
+                && sh.run.mains.load(Relaxed) > 0
+                && sh.run.idle.num_idle() == sh.slots.len() =>
             {
                 sh.slots[0].parker.unpark();
                 None

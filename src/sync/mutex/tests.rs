@@ -18,7 +18,7 @@ fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
 /// Turns a queued `lock()` future into a starver, as a wake-up that fails after
 /// 1 ms of waiting does: backdate its start, drop its listener (the wake-up) and
 /// poll it again.
-fn make_starver<T>(f: &mut Lock<'_, T>) {
+fn make_starver<T>(f: &mut LockFuture<'_, T>) {
     f.waiter.since = Some(Instant::now() - Duration::from_millis(5));
     f.waiter.listener = None;
     assert!(poll_once(f).is_pending());
