@@ -77,10 +77,12 @@
 //! loom          std's atomics, locks and cells, or loom's under --cfg loom
 //! ```
 //!
-//! No module imports from a layer above its own. Inside `runtime` the leaves (wait
-//! tracking, budget, parker, run queue, registry, timer wheel, bubble) import no
-//! scheduler code; the scheduler's core (worker, task, slot0, deadlock detection
-//! and the timer driver) still import each other.
+//! No module imports from a layer above its own, and the import graph has no cycle
+//! (a module's `mod.rs` and the files inside it aside). Inside `runtime`, from the
+//! bottom: the leaves (wait tracking, budget, parker, run queue, registry, idle
+//! protocol, timer wheel, bubble), `shared` (the state workers, goroutines and
+//! handles share), deadlock detection and the timer driver, `task` (the goroutine
+//! wrapper), `worker` (the scheduler), and `runtime` itself (`go`, `run`, builder).
 //!
 //! # Guides
 //!

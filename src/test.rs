@@ -162,7 +162,7 @@ where
 {
     use futures_lite::FutureExt;
     assert!(
-        !crate::runtime::worker::on_worker(),
+        !crate::runtime::shared::on_worker(),
         "goro::test::synctest called from inside a goroutine (it would block a worker \
          thread); call it from a #[test] function or use #[goro::test(synctest)]"
     );
@@ -215,7 +215,7 @@ where
 /// ```
 #[track_caller]
 pub fn wait() -> WaitFuture {
-    match crate::runtime::worker::current_bubble() {
+    match crate::runtime::shared::current_bubble() {
         Some(b) => WaitFuture {
             bubble: b,
             call: 0,

@@ -204,7 +204,7 @@ pub(crate) struct Chan<T> {
 #[track_caller]
 fn used_outside(id: u64) {
     let here = crate::runtime::wait::polling_bubble();
-    if here != id && crate::runtime::worker::current_bubble().map(|b| b.id) != Some(id) {
+    if here != id && crate::runtime::shared::current_bubble().map(|b| b.id) != Some(id) {
         panic!("goro: a channel created in synctest bubble {id} used outside that bubble");
     }
 }

@@ -137,7 +137,7 @@ pub(crate) static BLOCKED_THREADS: AtomicUsize = AtomicUsize::new(0);
 /// top of every `_blocking` method, one thread-local read.
 #[track_caller]
 pub(crate) fn forbid_in_goroutine(what: &'static str, instead: &'static str) {
-    if super::worker::on_worker() {
+    if super::shared::on_worker() {
         panic!(
             "goro: {what} called from inside a goroutine: it would block a worker \
              thread (and every goroutine waiting for it); use `{instead}` instead, \

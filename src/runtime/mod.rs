@@ -65,6 +65,7 @@ pub(crate) mod names;
 pub(crate) mod park;
 mod queue;
 mod registry;
+pub(crate) mod shared;
 mod slot0;
 mod task;
 pub(crate) mod threads;
@@ -84,8 +85,9 @@ use std::time::Duration;
 pub use blocking::{unblock, UnblockFuture, MAX_THREADS as MAX_BLOCKING_THREADS};
 pub use task::{JoinError, JoinHandle};
 
-use task::{GoFuture, Meta};
-use worker::{MainWake, Shared, Worker};
+use shared::{Meta, Shared};
+use task::GoFuture;
+use worker::{MainWake, Worker};
 
 /// Runs `fut` as Go's `main` on a new runtime with GOMAXPROCS workers and returns its
 /// output. GOMAXPROCS is the environment variable, else the number of cores.
@@ -139,7 +141,7 @@ where
 {
     let loc = Location::caller();
     spawn(
-        worker::current().unwrap_or_else(|| global().shared),
+        shared::current().unwrap_or_else(|| global().shared),
         fut,
         loc,
     )
@@ -264,7 +266,7 @@ impl Future for YieldNowFuture {
 /// });
 /// ```
 pub fn num_goroutines() -> usize {
-    match worker::current() {
+    match shared::current() {
         Some(s) => s.num_goroutines(),
         None => GLOBAL.get().map_or(0, |rt| rt.shared.num_goroutines()),
     }
@@ -280,7 +282,7 @@ pub fn num_goroutines() -> usize {
 /// assert_eq!(n, 3);
 /// ```
 pub fn gomaxprocs() -> usize {
-    match worker::current() {
+    match shared::current() {
         Some(s) => s.slots.len(),
         None => GLOBAL
             .get()
@@ -304,7 +306,7 @@ where
     F::Output: Send + 'static,
 {
     let loc = Location::caller();
-    let shared = worker::current().unwrap_or_else(|| global().shared);
+    let shared = shared::current().unwrap_or_else(|| global().shared);
     spawn_named(shared, fut, loc, Some(name.into()))
 }
 
@@ -360,7 +362,7 @@ pub struct GoroutineInfo {
 /// });
 /// ```
 pub fn goroutines() -> Vec<GoroutineInfo> {
-    let shared = worker::current().or_else(|| GLOBAL.get().map(|rt| rt.shared));
+    let shared = shared::current().or_else(|| GLOBAL.get().map(|rt| rt.shared));
     shared.map_or_else(Vec::new, |s| s.snapshot().0)
 }
 
@@ -390,7 +392,7 @@ pub fn dump() {
 /// });
 /// ```
 pub fn dump_string() -> String {
-    let shared = worker::current().or_else(|| GLOBAL.get().map(|rt| rt.shared));
+    let shared = shared::current().or_else(|| GLOBAL.get().map(|rt| rt.shared));
     shared.map_or_else(String::new, |s| s.dump())
 }
 
@@ -565,7 +567,7 @@ impl Builder {
             threads.push(
                 thread::Builder::new()
                     .name(format!("{}-0", self.thread_name))
-                    .spawn(move || slot0::stand_in_loop(shared, id))
+                    .spawn(move || worker::stand_in_loop(shared, id))
                     .expect("goro: failed to start a worker thread"),
             );
         }
@@ -626,7 +628,7 @@ impl Runtime {
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
         let caller = Location::caller();
         assert!(
-            !worker::on_worker(),
+            !shared::on_worker(),
             "goro: cannot call run/block_on from inside a goroutine (it would block a \
              worker thread); spawn with go() and .await the handle instead"
         );
@@ -640,7 +642,7 @@ impl Runtime {
         }
         let _main = Main(shared);
         let mut fut = pin!(fut);
-        if slot0::take_slot0(shared) {
+        if worker::take_slot0(shared) {
             struct Release<'a>(&'a Shared, std::rc::Rc<Worker>);
             impl Drop for Release<'_> {
                 fn drop(&mut self) {
@@ -672,7 +674,7 @@ impl Runtime {
                 .expect("runtime shut down during block_on");
         }
         // Worker 0 is busy: wait on this thread as a foreign one.
-        let _enter = worker::enter(shared);
+        let _enter = shared::enter(shared);
         let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
         let mut cx = Context::from_waker(&waker);
         loop {
@@ -726,6 +728,12 @@ impl Drop for Runtime {
             }
         }
         self.shared.finish_shutdown();
+        // Timers armed by this runtime's goroutines may still be due for others
+        // (timers are process-wide): if no worker sleeps on them any more, the
+        // global runtime's workers take the duty over.
+        if time::driver::armed_without_sleeper() {
+            wake_global_for_timers();
+        }
         self.shared.retire();
     }
 }
@@ -760,7 +768,7 @@ where
 
 /// The dump of the goroutines of the runtime this thread works for (no main line).
 pub(crate) fn dump_goroutines() -> String {
-    worker::current().map_or_else(String::new, |s| s.dump_goroutines())
+    shared::current().map_or_else(String::new, |s| s.dump_goroutines())
 }
 
 static GLOBAL: OnceLock<Runtime> = OnceLock::new();

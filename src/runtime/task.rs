@@ -9,48 +9,12 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering::*};
+use std::sync::atomic::Ordering::*;
 use std::task::{Context, Poll};
 
-use super::worker::Shared;
-
-/// Set in [`Meta::state`] by [`JoinHandle::cancel`].
-const CANCEL: u64 = 1 << 62;
-/// The registry-key bits of [`Meta::state`] (0 = not registered).
-const KEY: u64 = !CANCEL;
-
-/// Per-goroutine metadata, stored in the task allocation (32 bytes).
-pub(crate) struct Meta {
-    pub(crate) shared: Option<&'static Shared>,
-    pub(crate) id: u64,
-    pub(crate) location: &'static Location<'static>,
-    /// `CANCEL` bit | registry key (0 when not registered).
-    state: AtomicU64,
-    /// What the goroutine waits on (see `deadlock::encode`) and its `DURABLE` bit; 0 until it parks.
-    pub(crate) wait: AtomicU64,
-}
-
-impl Meta {
-    pub(crate) fn new(
-        shared: &'static Shared,
-        id: u64,
-        location: &'static Location<'static>,
-    ) -> Meta {
-        Meta {
-            shared: Some(shared),
-            id,
-            location,
-            state: AtomicU64::new(0),
-            wait: AtomicU64::new(0),
-        }
-    }
-
-    fn shared(&self) -> &'static Shared {
-        self.shared.expect("goroutine without a runtime")
-    }
-}
+use super::shared::{Meta, CANCEL, KEY};
 
 /// Why a goroutine did not produce its output.
 ///
@@ -228,7 +192,7 @@ impl<F: Future> Future for GoFuture<'_, F> {
                 }
                 if meta.state.load(Relaxed) & KEY == 0 {
                     let key = shared.registry.insert(
-                        super::worker::shard_hint(),
+                        super::shared::shard_hint(),
                         cx.waker().clone(),
                         super::registry::MetaPtr(meta),
                     );

@@ -57,16 +57,16 @@ use concurrent_queue::ConcurrentQueue;
 use super::idle::Idle;
 use super::park::Parker;
 use super::queue::Local;
-use super::task::Meta;
-
-/// A goroutine as the scheduler moves it around.
-pub(crate) type Task = async_task::Runnable<Meta>;
 use super::registry::Registry;
+use super::shared::{set_current, Counts, Padded, Run, Shared, Slot, Task, RETIRED};
 use super::slot0::Slot0State;
 use super::time::driver;
 
 mod lifecycle;
+mod stand_in;
 mod watch;
+
+pub(crate) use stand_in::{stand_in_loop, take_slot0};
 
 /// How many times in a row `next` may be preferred while the ring is not empty.
 const MAX_NEXT: u32 = 3;
@@ -77,138 +77,8 @@ const WATCH_PERIOD: std::time::Duration = std::time::Duration::from_millis(1);
 /// Steal rounds over all victims before parking.
 const SEARCH_ROUNDS: usize = 3;
 
-/// The line thieves write (`head` of the ring) is kept apart from the owner's own
-/// counters so stealing does not keep invalidating them.
-#[derive(Debug)]
-#[repr(align(128))]
-struct Padded<T>(T);
-
-/// A worker's structural part of [`Shared`]: its run queue and parker, and the
-/// scheduler's bookkeeping written next to the queue on every poll. Per-run state
-/// goes into [`Run`], not here (see `lifecycle`).
-pub(crate) struct Slot {
-    pub(crate) queue: Local<Meta>,
-    pub(crate) parker: Arc<Parker>,
-    /// Goroutines polled on this worker (thieves use it to spot a stuck `next`).
-    /// Only compared with earlier readings of the same run: no meaning across runs.
-    polls: AtomicU32,
-    /// The id of the goroutine being polled, 0 if none (for dumps): 0 whenever no
-    /// poll is in progress, so at the end of every run.
-    current: AtomicU64,
-}
-
-/// Goroutines spawned and finished by one worker (only it writes them).
-#[derive(Default, Debug)]
-struct Counts {
-    spawned: AtomicU64,
-    finished: AtomicU64,
-}
-
-/// State shared by a runtime's workers and handles: the structure (queues,
-/// parkers, registry, injector), built once, and the state of one run ([`Run`]),
-/// built fresh for every runtime.
-///
-/// A `Shared` is never freed: goroutines refer to it by `&'static` (no reference
-/// count touched per spawn, the line every core would fight over), and a shut-down
-/// runtime's `Shared` is recycled by the next runtime with as many workers. Stale
-/// references can only come from goroutines of a finished runtime, which are all
-/// closed (async-task never schedules a closed task), so the worst a stale reference
-/// can do is a spurious wake-up. How the per-run state is made fresh again (exactly,
-/// and without racing such stale references) is in `lifecycle`'s docs.
-pub(crate) struct Shared {
-    pub(crate) slots: Box<[Slot]>,
-    pub(crate) injector: ConcurrentQueue<Task>,
-    pub(crate) registry: Registry<Meta>,
-    /// Signals changes of `run.slot0`.
-    pub(crate) slot0_cv: Condvar,
-    /// This run's state, inline (no pointer to follow on a hot path).
-    pub(crate) run: Run,
-}
-
-/// The per-run state of a [`Shared`]: everything a run changes that the next run
-/// must find as [`Run::new`] builds it. A recycled `Shared` is reset by moving a
-/// fresh `Run` into place field by field (`Run::reset_to`, in `lifecycle`), so a
-/// field added here must be reset there or the build fails.
-#[derive(Debug)]
-pub(crate) struct Run {
-    /// This runtime's id (fresh for every runtime, also a recycled `Shared`): the
-    /// owner of its threads in `threads`.
-    pub(crate) id: AtomicU64,
-    pub(crate) panic_abort: AtomicBool,
-    /// Deadlock detection (see `deadlock`): on, goroutines whose waker is held by
-    /// something foreign, the main goroutine's wait state, wakes from outside.
-    pub(crate) detect_deadlock: AtomicBool,
-    /// Spawned/finished counts of each worker, one padded line per worker.
-    counts: Box<[Padded<Counts>]>,
-    foreign_spawned: AtomicU64,
-    foreign_finished: AtomicU64,
-    /// Main goroutines (`block_on` calls) in progress: they count in `num_goroutines`.
-    pub(crate) mains: AtomicUsize,
-    /// Who sleeps and who searches (see `idle`).
-    idle: Idle,
-    pub(crate) shutdown: AtomicBool,
-    closed: AtomicBool,
-    /// Who runs worker 0 (see `slot0`); `Shared::slot0_cv` signals its changes.
-    pub(crate) slot0: Mutex<Slot0State>,
-    /// A `block_on` caller waits for the stand-in to give worker 0 up.
-    pub(crate) slot0_wanted: AtomicBool,
-    /// Whether a parked worker is watching for stranded `next` tasks.
-    watcher: AtomicBool,
-    pub(crate) foreign_goroutines: AtomicUsize,
-    pub(crate) main_wait: AtomicU64,
-    pub(crate) main_location: Mutex<Option<&'static std::panic::Location<'static>>>,
-    remote_wakes: AtomicU64,
-    /// The synctest bubble this runtime hosts (null for every other runtime): set
-    /// before its first goroutine, reset by `retire`. Bubbles are never freed.
-    pub(crate) bubble: std::sync::atomic::AtomicPtr<super::bubble::Bubble>,
-}
-
 thread_local! {
     static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
-    /// The runtime of a thread inside `block_on` that is not one of its workers.
-    static HANDLE: Cell<Option<&'static Shared>> = const { Cell::new(None) };
-}
-
-static RETIRED: Mutex<Vec<&'static Shared>> = Mutex::new(Vec::new());
-
-/// The runtime a `go` on this thread spawns onto, if any (worker or `block_on`).
-pub(crate) fn current() -> Option<&'static Shared> {
-    WORKER
-        .try_with(|w| w.borrow().as_ref().map(|w| w.shared))
-        .ok()
-        .flatten()
-        .or_else(|| HANDLE.try_with(Cell::get).ok().flatten())
-}
-
-/// The synctest bubble of the runtime this thread works for, if it hosts one.
-#[inline]
-pub(crate) fn current_bubble() -> Option<&'static super::bubble::Bubble> {
-    current().and_then(|s| s.bubble())
-}
-
-/// Whether this thread is a worker (of any runtime).
-pub(crate) fn on_worker() -> bool {
-    WORKER.try_with(|w| w.borrow().is_some()).unwrap_or(false)
-}
-
-/// Registry shard for a goroutine parking on this thread.
-pub(crate) fn shard_hint() -> usize {
-    WORKER
-        .try_with(|w| w.borrow().as_ref().map_or(usize::MAX, |w| w.index))
-        .unwrap_or(usize::MAX)
-}
-
-/// Sets `HANDLE` for the duration of a foreign `block_on`.
-pub(crate) struct EnterGuard(Option<&'static Shared>);
-
-pub(crate) fn enter(shared: &'static Shared) -> EnterGuard {
-    EnterGuard(HANDLE.with(|h| h.replace(Some(shared))))
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let _ = HANDLE.try_with(|h| h.set(self.0));
-    }
 }
 
 /// The scheduling function of every goroutine.
@@ -242,21 +112,6 @@ pub(crate) fn schedule(task: Task, info: ScheduleInfo) {
 }
 
 impl Shared {
-    /// The synctest bubble this runtime hosts, if any.
-    #[inline]
-    pub(crate) fn bubble(&self) -> Option<&'static super::bubble::Bubble> {
-        let p = self.run.bubble.load(Acquire);
-        // SAFETY: a non-null pointer comes from `Box::leak` (see `test::synctest`):
-        // bubbles are never freed.
-        unsafe { p.as_ref() }
-    }
-
-    /// The id of the bubble this runtime hosts (`NO_BUBBLE` if none).
-    #[inline]
-    pub(crate) fn bubble_id(&self) -> u64 {
-        self.bubble().map_or(super::wait::NO_BUBBLE, |b| b.id)
-    }
-
     fn schedule_remote(&self, task: Task) {
         self.run.remote_wakes.fetch_add(1, Relaxed);
         if self.run.closed.load(Acquire) {
@@ -286,17 +141,6 @@ impl Shared {
         !self.injector.is_empty() || self.slots.iter().any(|s| s.queue.len() > 0)
     }
 
-    /// This thread's worker slot in this runtime, if it is one of its workers.
-    fn my_counts(&self) -> Option<&Counts> {
-        WORKER
-            .try_with(|w| match &*w.borrow() {
-                Some(w) if std::ptr::eq(w.shared, self) => Some(&self.run.counts[w.index].0),
-                _ => None,
-            })
-            .ok()
-            .flatten()
-    }
-
     /// Counts and schedules a newly spawned goroutine, with one thread-local lookup.
     pub(crate) fn submit_new(&'static self, task: Task) {
         let mut task = Some(task);
@@ -313,34 +157,6 @@ impl Shared {
             self.run.foreign_spawned.fetch_add(1, Release);
             self.schedule_remote(task);
         }
-    }
-
-    pub(crate) fn goroutine_finished(&self) {
-        match self.my_counts() {
-            Some(c) => c.finished.store(c.finished.load(Relaxed) + 1, Release),
-            None => drop(self.run.foreign_finished.fetch_add(1, Release)),
-        }
-    }
-
-    /// Live goroutines, the main goroutine(s) in `block_on` included (Go counts main).
-    pub(crate) fn num_goroutines(&self) -> usize {
-        // Read `finished` before `spawned`: a goroutine counted as finished was
-        // spawned earlier, so the difference never goes negative.
-        let fin: u64 = self.run.foreign_finished.load(Acquire)
-            + self
-                .run
-                .counts
-                .iter()
-                .map(|c| c.0.finished.load(Acquire))
-                .sum::<u64>();
-        let sp: u64 = self.run.foreign_spawned.load(Acquire)
-            + self
-                .run
-                .counts
-                .iter()
-                .map(|c| c.0.spawned.load(Acquire))
-                .sum::<u64>();
-        sp.saturating_sub(fin) as usize + self.run.mains.load(Acquire)
     }
 }
 
@@ -457,9 +273,11 @@ impl Worker {
         impl Drop for Unset {
             fn drop(&mut self) {
                 let _ = WORKER.try_with(|w| w.borrow_mut().take());
+                set_current(None);
             }
         }
         WORKER.with(|w| *w.borrow_mut() = Some(self.clone()));
+        set_current(Some((self.shared, self.index)));
         let _unset = Unset;
         struct Unbudget;
         impl Drop for Unbudget {
@@ -512,7 +330,6 @@ impl Worker {
         let main_waker = main.as_ref().map(|(_, w)| Waker::from((*w).clone()));
         loop {
             if self.shared.run.shutdown.load(Acquire) {
-                driver::hand_over();
                 return None;
             }
             if self.stand_in && self.shared.run.slot0_wanted.load(Relaxed) {

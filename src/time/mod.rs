@@ -118,7 +118,7 @@ impl Future for SleepFuture {
         match self.key {
             Some(k) if driver::set_waker(k, waker) => {}
             // Not armed yet, or fired early by the clock's rounding: (re-)arm.
-            _ => self.key = Some(driver::insert(self.deadline, waker)),
+            _ => self.key = Some(arm(self.deadline, waker)),
         }
         Poll::Pending
     }
@@ -130,6 +130,16 @@ impl Drop for SleepFuture {
             driver::remove(k);
         }
     }
+}
+
+/// Arms a timer in the runtime's driver, getting a worker to drive the timers if
+/// none does (a timer armed from a plain thread with no goro runtime busy).
+pub(crate) fn arm(deadline: Instant, waker: &std::task::Waker) -> u64 {
+    let (key, unattended) = driver::insert(deadline, waker);
+    if unattended {
+        crate::runtime::wake_global_for_timers();
+    }
+    key
 }
 
 /// Sleeps for `d` (Go's `time.Sleep`). A zero duration completes at once (a yield
@@ -184,7 +194,7 @@ pub(crate) fn far_future() -> Instant {
 /// assert!(real.elapsed() < Duration::from_secs(3600));
 /// ```
 pub fn now() -> Instant {
-    match crate::runtime::worker::current_bubble() {
+    match crate::runtime::shared::current_bubble() {
         Some(b) => b.now(),
         None => Instant::now(),
     }
@@ -204,7 +214,7 @@ pub fn now() -> Instant {
 /// });
 /// ```
 pub fn system_now() -> std::time::SystemTime {
-    match crate::runtime::worker::current_bubble() {
+    match crate::runtime::shared::current_bubble() {
         Some(b) => b.system_now(),
         None => std::time::SystemTime::now(),
     }

@@ -71,7 +71,7 @@ pub fn after(d: Duration) -> Receiver<Instant> {
 fn after_at(deadline: Instant) -> Receiver<Instant> {
     let (chan, rx) = timer_chan();
     let waker = Waker::from(chan.clone());
-    let key = driver::insert(deadline, &waker);
+    let key = super::arm(deadline, &waker);
     // (If it already fired, the channel's `wake` has run and the store below is
     // harmless: removing a fired key is a no-op.)
     chan.timer
@@ -167,7 +167,7 @@ impl Timer {
             state: self.state.clone(),
             seq: arm.seq,
         }));
-        arm.key = Some(driver::insert(deadline, &waker));
+        arm.key = Some(super::arm(deadline, &waker));
     }
 
     /// Disarms (under the lock) and discards an unreceived value; whether the
@@ -371,7 +371,7 @@ impl Wake for TickFire {
         t.next = next_on_grid(t.next, t.period, now);
         let next = t.next;
         let waker = Waker::from(self.clone());
-        t.key = Some(driver::insert(next, &waker));
+        t.key = Some(super::arm(next, &waker));
     }
 }
 
@@ -487,7 +487,7 @@ impl Ticker {
             state: self.state.clone(),
             seq: t.seq,
         }));
-        t.key = Some(driver::insert(t.next, &waker));
+        t.key = Some(super::arm(t.next, &waker));
     }
 
     /// Receives the next tick's instant if it is already there, without waiting: Go's

@@ -7,7 +7,9 @@
 //!   one, and parks until the earliest deadline. Arming a timer earlier than the
 //!   sleeper's wake-up unparks the sleeper, which re-parks with the new deadline.
 //! - Arming from a thread that is not a worker (a foreign executor, a plain thread)
-//!   when no worker sleeps on the timers wakes a worker of the global runtime.
+//!   when no worker sleeps on the timers wakes a worker of the global runtime (the
+//!   caller does, told by `insert`), and so does a runtime that shuts down while
+//!   timers are armed and no worker sleeps on them.
 //! - Running workers fire due timers every 61 ticks and when out of local work.
 //! - A timer armed inside a synctest bubble goes to that bubble's virtual clock
 //!   instead (see `runtime::bubble`); its key has `bubble::KEY_BIT` set, which a
@@ -81,11 +83,15 @@ fn publish(wheel: &Wheel) {
         .store(wheel.next_expiry().unwrap_or(u64::MAX), SeqCst);
 }
 
-/// Arms a timer for `deadline`, waking `waker` when it is due.
-pub(crate) fn insert(deadline: Instant, waker: &Waker) -> Key {
-    if let Some(b) = crate::runtime::worker::current_bubble() {
+/// Arms a timer for `deadline`, waking `waker` when it is due. Also returns whether
+/// the timer is *unattended*: the earliest one, armed off a worker while no worker
+/// sleeps on the timers, so the caller must get a worker to drive them
+/// (`runtime::wake_global_for_timers`, which this module, below the runtime's
+/// top, does not call itself).
+pub(crate) fn insert(deadline: Instant, waker: &Waker) -> (Key, bool) {
+    if let Some(b) = crate::runtime::shared::current_bubble() {
         // A timer armed inside a synctest bubble runs on its virtual clock.
-        return b.insert_timer(deadline, waker);
+        return (b.insert_timer(deadline, waker), false);
     }
     let when = tick_at_or_after(deadline);
     let (key, earlier) = {
@@ -98,26 +104,22 @@ pub(crate) fn insert(deadline: Instant, waker: &Waker) -> Key {
         }
         (key, earlier)
     };
+    let mut unattended = false;
     if earlier {
         let s = lock(&DRIVER.sleeper);
         match &*s {
             Some((until, p)) if *until > when => p.unpark(),
             Some(_) => {}
-            None => {
-                drop(s);
-                if !crate::runtime::worker::on_worker() {
-                    crate::runtime::wake_global_for_timers();
-                }
-            }
+            None => unattended = !crate::runtime::shared::on_worker(),
         }
     }
-    key
+    (key, unattended)
 }
 
 /// Re-points an armed timer at `waker`; false if it has fired (or was removed).
 pub(crate) fn set_waker(key: Key, waker: &Waker) -> bool {
     if key & bubble::KEY_BIT != 0 {
-        return crate::runtime::worker::current_bubble()
+        return crate::runtime::shared::current_bubble()
             .is_some_and(|b| b.set_timer_waker(key, waker));
     }
     lock(&DRIVER.wheel).set_waker(key, waker)
@@ -127,7 +129,7 @@ pub(crate) fn set_waker(key: Key, waker: &Waker) -> bool {
 pub(crate) fn remove(key: Key) -> bool {
     if key & bubble::KEY_BIT != 0 {
         // Dropped outside its bubble (after it ended): the bubble drops it.
-        return crate::runtime::worker::current_bubble().is_some_and(|b| b.remove_timer(key));
+        return crate::runtime::shared::current_bubble().is_some_and(|b| b.remove_timer(key));
     }
     let w = {
         let mut w = lock(&DRIVER.wheel);
@@ -145,7 +147,7 @@ pub(crate) fn remove(key: Key) -> bool {
 /// Armed timers in the process, or in the bubble of this thread (a test hook:
 /// dropped timers must not linger).
 pub(crate) fn live() -> usize {
-    match crate::runtime::worker::current_bubble() {
+    match crate::runtime::shared::current_bubble() {
         Some(b) => b.timers(),
         None => lock(&DRIVER.wheel).len(),
     }
@@ -183,15 +185,6 @@ pub(crate) fn claim_sleep(parker: &Arc<Parker>) -> Option<Instant> {
             *s = Some((next, parker.clone()));
             Some(instant_of(next))
         }
-    }
-}
-
-/// Called by a worker that stops for good (runtime shutdown): if timers are armed
-/// and no worker sleeps on them, hand the duty to the global runtime's workers, so
-/// the other runtimes' timers keep firing.
-pub(crate) fn hand_over() {
-    if armed_without_sleeper() {
-        crate::runtime::wake_global_for_timers();
     }
 }
 
