@@ -184,18 +184,20 @@ impl<T> Inner<T> {
     }
 }
 
-/// The shared channel.
+/// The shared channel. `repr(C)`: what every operation reads (`cap`, `bubble`)
+/// comes first, on the line of the lock word, not on a line of its own.
+#[repr(C)]
 pub(crate) struct Chan<T> {
-    inner: Mutex<Inner<T>>,
     pub(crate) cap: usize,
+    /// The synctest bubble the channel was made in (`NO_BUBBLE` if none): only
+    /// that bubble's goroutines may use it, and waiting on it is durable there.
+    pub(crate) bubble: u64,
+    inner: Mutex<Inner<T>>,
     pub(crate) senders: AtomicUsize,
     pub(crate) receivers: AtomicUsize,
     /// A timer channel's (`time::after`) armed timer key + 1, 0 if none: disarmed
     /// when the last receiver goes, so a dropped `after` holds no timer.
     pub(crate) timer: std::sync::atomic::AtomicU64,
-    /// The synctest bubble the channel was made in (`NO_BUBBLE` if none): only
-    /// that bubble's goroutines may use it, and waiting on it is durable there.
-    pub(crate) bubble: u64,
 }
 
 /// Panics unless the caller belongs to synctest bubble `id`: a goroutine of it, or

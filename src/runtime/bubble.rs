@@ -38,10 +38,11 @@
 //! (`unblock`, `_blocking` calls) sees the real clock.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
-use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant, SystemTime};
+
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+use crate::loom::sync::{Mutex, MutexGuard};
 
 /// One goroutine that is not durably blocked (low half of `count`).
 const ACTIVE: u64 = 1;
@@ -105,8 +106,8 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-static IDS: AtomicU64 = AtomicU64::new(1);
-static KEYS: AtomicU64 = AtomicU64::new(1);
+static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+static KEYS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Bubble {
     pub(crate) fn new(dump: Dump) -> Bubble {
@@ -269,7 +270,7 @@ impl Bubble {
 
     /// Polls `wait()` call number `n` (0: not registered yet; it gets a number).
     pub(crate) fn poll_wait(&self, n: &mut u64, waker: &Waker) -> Poll<()> {
-        static CALLS: AtomicU64 = AtomicU64::new(1);
+        static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let mut st = lock(&self.state);
         if *n != 0 && st.released >= *n {
             return Poll::Ready(());
@@ -359,4 +360,78 @@ fn take_due(st: &mut State, now: u64) -> Vec<Waker> {
         out.push(w);
     }
     out
+}
+
+/// Loom: the real `Bubble` under two workers, with the scheduler's side of the
+/// protocol (a goroutine's `DURABLE` bit, set by its poll, cleared by the wake that
+/// schedules it) played by the model. Run with
+/// `RUSTFLAGS="--cfg loom" cargo test --release --no-default-features --lib runtime::bubble`.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use std::task::Wake;
+
+    /// Goroutine A's timer: waking it is the wake that schedules A.
+    struct TimerWake {
+        bubble: Arc<Bubble>,
+        a_durable: Arc<AtomicBool>,
+        b_blocked: Arc<AtomicBool>,
+        fired: Arc<AtomicUsize>,
+        b_blocked_when_fired: Arc<AtomicBool>,
+    }
+
+    impl Wake for TimerWake {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.b_blocked_when_fired
+                .store(self.b_blocked.load(SeqCst), SeqCst);
+            self.fired.fetch_add(1, SeqCst);
+            if self.a_durable.swap(false, SeqCst) {
+                self.bubble.woken();
+            }
+        }
+    }
+
+    /// A sleeps on a timer while B is still running on the other worker: the clock
+    /// moves (and A's timer fires) exactly once, and only after B has blocked too,
+    /// whichever worker finishes last.
+    #[test]
+    fn time_moves_only_when_every_goroutine_is_blocked() {
+        loom::model(|| {
+            let b = Arc::new(Bubble::new(String::new));
+            b.spawned(); // A
+            b.spawned(); // B
+            let a_durable = Arc::new(AtomicBool::new(false));
+            let b_blocked = Arc::new(AtomicBool::new(false));
+            let fired = Arc::new(AtomicUsize::new(0));
+            let seen = Arc::new(AtomicBool::new(false));
+            let waker = Waker::from(std::sync::Arc::new(TimerWake {
+                bubble: b.clone(),
+                a_durable: a_durable.clone(),
+                b_blocked: b_blocked.clone(),
+                fired: fired.clone(),
+                b_blocked_when_fired: seen.clone(),
+            }));
+            let worker_a = {
+                let (b, a_durable) = (b.clone(), a_durable.clone());
+                loom::thread::spawn(move || {
+                    b.enter_poll();
+                    let deadline = b.now() + Duration::from_secs(1);
+                    b.insert_timer(deadline, &waker);
+                    a_durable.store(true, SeqCst); // A's poll: durably blocked
+                    b.blocked();
+                    b.leave_poll();
+                })
+            };
+            b.enter_poll(); // worker B polls B, which then blocks for good
+            b_blocked.store(true, SeqCst);
+            b.blocked();
+            b.leave_poll();
+            worker_a.join().unwrap();
+            assert_eq!(fired.load(SeqCst), 1, "the clock moved once");
+            assert!(seen.load(SeqCst), "not before B had blocked");
+            assert_eq!(b.elapsed(), Duration::from_secs(1));
+            assert!(!a_durable.load(SeqCst), "A was woken");
+        });
+    }
 }

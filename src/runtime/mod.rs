@@ -746,7 +746,7 @@ pub(crate) fn bubble_runtime(bubble: &'static bubble::Bubble) -> Runtime {
         .detect_deadlock(false)
         .thread_name("goro-synctest")
         .build_inner(Slot0::Caller);
-    rt.shared.run.bubble.store(
+    rt.shared.run.bubble.0.store(
         bubble as *const bubble::Bubble as *mut bubble::Bubble,
         SeqCst,
     );

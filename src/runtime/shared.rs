@@ -108,7 +108,9 @@ pub(crate) struct Run {
     pub(crate) remote_wakes: AtomicU64,
     /// The synctest bubble this runtime hosts (null for every other runtime): set
     /// before its first goroutine, reset by `retire`. Bubbles are never freed.
-    pub(crate) bubble: std::sync::atomic::AtomicPtr<super::bubble::Bubble>,
+    /// On a line of its own: every goroutine poll reads it, and nothing writes it
+    /// during a run (next to the counters above, their writes would evict it).
+    pub(crate) bubble: Padded<std::sync::atomic::AtomicPtr<super::bubble::Bubble>>,
 }
 
 /// Set in [`Meta::state`] by [`JoinHandle::cancel`].
@@ -205,7 +207,7 @@ impl Shared {
     /// The synctest bubble this runtime hosts, if any.
     #[inline]
     pub(crate) fn bubble(&self) -> Option<&'static super::bubble::Bubble> {
-        let p = self.run.bubble.load(Acquire);
+        let p = self.run.bubble.0.load(Acquire);
         // SAFETY: a non-null pointer comes from `Box::leak` (see `test::synctest`):
         // bubbles are never freed.
         unsafe { p.as_ref() }

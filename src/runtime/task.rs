@@ -160,13 +160,13 @@ impl<F: Future> Future for GoFuture<'_, F> {
         // Tracked (see `deadlock`): learns what the goroutine waits on, for dumps and
         // deadlock detection.
         let bubble = shared.bubble();
-        let (r, parked) =
-            super::wait::tracked_poll(cx, shared.bubble_id(), |cx| {
-                match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-                    Ok(p) => p.map(Ok),
-                    Err(e) => Poll::Ready(Err(e)),
-                }
-            });
+        let bubble_id = bubble.map_or(super::wait::NO_BUBBLE, |b| b.id);
+        let (r, parked) = super::wait::tracked_poll(cx, bubble_id, |cx| {
+            match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+                Ok(p) => p.map(Ok),
+                Err(e) => Poll::Ready(Err(e)),
+            }
+        });
         let r = match r {
             Poll::Ready(Ok(v)) => Ok(Poll::Ready(v)),
             Poll::Pending => Ok(Poll::Pending),

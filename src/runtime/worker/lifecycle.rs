@@ -61,7 +61,7 @@ impl Run {
             main_wait: AtomicU64::new(0),
             main_location: Mutex::new(None),
             remote_wakes: AtomicU64::new(0),
-            bubble: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
+            bubble: Padded(std::sync::atomic::AtomicPtr::new(std::ptr::null_mut())),
         }
     }
 
@@ -115,7 +115,7 @@ impl Run {
         self.main_wait.store(main_wait.into_inner(), SeqCst);
         replace_locked(&self.main_location, main_location);
         self.remote_wakes.store(remote_wakes.into_inner(), SeqCst);
-        self.bubble.store(bubble.into_inner(), SeqCst);
+        self.bubble.0.store(bubble.0.into_inner(), SeqCst);
     }
 }
 
