@@ -81,7 +81,7 @@ impl<T> Inner<T> {
                 unsafe {
                     let node = &*node;
                     node.put(v);
-                    return SendStep::Sent((*node.ctx.get()).publish(node.index()));
+                    return SendStep::Sent((*node.ctx()).publish(node.index()));
                 }
             }
         }
@@ -107,7 +107,7 @@ impl<T> Inner<T> {
                         if let Some(x) = node.take() {
                             self.buf.push_back(x);
                         }
-                        w = (*node.ctx.get()).publish(node.index());
+                        w = (*node.ctx()).publish(node.index());
                     }
                 }
             }
@@ -121,7 +121,7 @@ impl<T> Inner<T> {
                 unsafe {
                     let node = &*node;
                     let v = node.take();
-                    let w = (*node.ctx.get()).publish(node.index());
+                    let w = (*node.ctx()).publish(node.index());
                     if let Some(v) = v {
                         return RecvStep::Got(v, w);
                     }
@@ -148,7 +148,7 @@ impl<T> Inner<T> {
                 unsafe {
                     let node = &*node;
                     node.put(v);
-                    return (*node.ctx.get()).publish(node.index());
+                    return (*node.ctx()).publish(node.index());
                 }
             }
         }
@@ -174,7 +174,7 @@ impl<T> Inner<T> {
                 // SAFETY: claimed; a sender's value stays in its slot for it.
                 unsafe {
                     let node = &*node;
-                    if let Some(w) = (*node.ctx.get()).publish(node.index()) {
+                    if let Some(w) = (*node.ctx()).publish(node.index()) {
                         wakers.push(w);
                     }
                 }
@@ -343,9 +343,8 @@ impl<T> Chan<T> {
     /// Used when an operation is abandoned.
     ///
     /// # Safety
-    /// `node` belongs to this channel's queue `recv`/`send` side as told, and
-    /// its ctx is `me`.
-    pub(crate) unsafe fn abandon(&self, node: &Node<T>, is_recv: bool, me: *const Ctx) {
+    /// `node` belongs to this channel's queue `recv`/`send` side as told.
+    pub(crate) unsafe fn abandon(&self, node: &Node<T>, is_recv: bool) {
         let mut g = self.lock();
         if node.is_linked() {
             // SAFETY: linked nodes of this channel are in the queue of their side.
@@ -362,7 +361,10 @@ impl<T> Chan<T> {
             // SAFETY: not linked and we hold the lock: any partner that committed
             // the node has finished with it (it held this lock throughout).
             if let Some(v) = unsafe { node.take() } {
-                let w = g.give_back(v, me);
+                // `me` = null: the owner of `node` is no longer committable (it
+                // is `DONE`, or it was committed: `selected(i)`), so none of its
+                // other nodes can take the value back.
+                let w = g.give_back(v, std::ptr::null());
                 drop(g);
                 wake(w);
             }

@@ -8,13 +8,15 @@
 //! and the select drives it through [`Branch`](super::case::Branch).
 
 use std::future::Future;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
+use std::ptr;
 use std::task::{Context, Poll, Waker};
 
 use super::case::{Branch, TakeOutput};
 use super::hchan::{wake, Chan, Inner, RecvStep, SendStep};
 use super::lock::RawLock;
-use super::waiter::{selected, Ctx, Node, DONE as CTX_DONE, WAITING as CTX_WAITING};
+use super::waiter::{selected, Ctx, Node, WaitQueue, DONE as CTX_DONE, WAITING as CTX_WAITING};
 use super::SendError;
 use crate::loom::sync::atomic::Ordering;
 
@@ -27,41 +29,89 @@ const COMMITTED: u8 = 2;
 /// Finished; output handed out.
 const FINISHED: u8 = 3;
 
-/// A node, its own commit slot and the operation's progress.
+/// The operation's progress (the low bits of `Node::status`).
+const STATE: u8 = 0b11;
+/// Flag: the operation's own commit slot (`OpCore::own`) is initialised.
+const ARMED: u8 = 0b100;
+
+/// A node, the operation's own commit slot (written when a plain operation first
+/// queues: a select case uses the select's) and the operation's progress.
+///
+/// An operation that completes on its first try (the common case, and every
+/// ready `select` case) writes only the node's slot and status, so building one
+/// and moving it into a pinned `select` costs a few words. An armed core stays
+/// armed.
 pub(crate) struct OpCore<T> {
     node: Node<T>,
-    ctx: Ctx,
+    own: std::cell::UnsafeCell<MaybeUninit<Ctx>>,
 }
 
 // SAFETY: `node.status` is only touched by the owner (through `&mut`/pinned
-// access of the future); `node` and `ctx` are Send/Sync per waiter.rs.
+// access of the future); `node` and `own` are Send/Sync per waiter.rs.
 unsafe impl<T: Send> Send for OpCore<T> {}
 // SAFETY: shared references to an `OpCore` are only used by its owner's poll or
 // drop (a select holds `Pin<&mut>` to its cases); partners use raw node pointers.
 unsafe impl<T: Send> Sync for OpCore<T> {}
+
+impl<T> Drop for OpCore<T> {
+    fn drop(&mut self) {
+        if self.node.status.get() & ARMED != 0 {
+            // SAFETY: armed, so initialised; the owning future has cancelled the
+            // operation (unlinked the node) before its fields are dropped.
+            unsafe { ptr::drop_in_place(self.own.get_mut().as_mut_ptr()) }
+        }
+    }
+}
 
 impl<T> OpCore<T> {
     #[inline]
     pub(crate) fn new(slot: Option<T>) -> Self {
         OpCore {
             node: Node::new(slot),
-            ctx: Ctx::new(CTX_DONE),
+            own: std::cell::UnsafeCell::new(MaybeUninit::uninit()),
         }
     }
 
     #[inline]
+    fn status(&self) -> u8 {
+        self.node.status.get() & STATE
+    }
+
+    #[inline]
+    fn set_status(&self, st: u8) {
+        let s = &self.node.status;
+        s.set((s.get() & !STATE) | st);
+    }
+
+    /// This operation's own commit slot, as an identity (a channel never matches
+    /// an operation with itself). Not dereferenced unless armed.
+    #[inline]
     fn me(&self) -> *const Ctx {
-        &self.ctx
+        self.own.get().cast::<Ctx>()
+    }
+
+    /// The operation's own commit slot, written now if this is the first time.
+    #[inline]
+    fn arm(&self) -> &Ctx {
+        let s = &self.node.status;
+        if s.get() & ARMED == 0 {
+            // SAFETY: not armed: no partner knows this storage (nothing pointing
+            // at it was ever linked), and the pinned core does not move.
+            unsafe { self.own.get().cast::<Ctx>().write(Ctx::new(CTX_DONE)) };
+            s.set(s.get() | ARMED);
+        }
+        // SAFETY: armed just above or before; pinned.
+        unsafe { &*self.own.get().cast::<Ctx>() }
     }
 
     /// Resets a finished core for reuse (the stream of a `Receiver`).
     pub(crate) fn reset(&self) {
-        debug_assert!(self.node.status.get() == FINISHED);
-        self.node.status.set(IDLE);
+        debug_assert!(self.status() == FINISHED);
+        self.set_status(IDLE);
     }
 
     pub(crate) fn is_finished(&self) -> bool {
-        self.node.status.get() == FINISHED
+        self.status() == FINISHED
     }
 
     /// A queued plain operation, polled again: `true` once a partner has committed
@@ -75,16 +125,14 @@ impl<T> OpCore<T> {
         cx: &mut Context<'_>,
         wait: crate::runtime::wait::WaitKind,
     ) -> bool {
-        if self.ctx.state.load(Ordering::Acquire) != selected(0) {
+        let ctx = self.arm();
+        if ctx.state.load(Ordering::Acquire) != selected(0) {
             let g = chan.lock();
-            if self.ctx.state.load(Ordering::Acquire) != selected(0) {
+            if ctx.state.load(Ordering::Acquire) != selected(0) {
                 // Still queued (a claim completes under this lock): we
                 // own the waker slot while we hold the lock.
                 // SAFETY: queued and uncommitted, lock held: see above.
-                let old = unsafe {
-                    self.ctx
-                        .set_waker(crate::runtime::wait::on(cx, chan.wait(wait)))
-                };
+                let old = unsafe { ctx.set_waker(crate::runtime::wait::on(cx, chan.wait(wait))) };
                 drop(g);
                 drop(old);
                 return false;
@@ -96,7 +144,7 @@ impl<T> OpCore<T> {
 
     /// Polls a plain receive.
     pub(crate) fn poll_recv(&self, chan: &Chan<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        match self.node.status.get() {
+        match self.status() {
             IDLE => {
                 chan.check_bubble();
                 // A goroutine whose channel is always ready yields now and then.
@@ -108,27 +156,28 @@ impl<T> OpCore<T> {
                     RecvStep::Got(v, w) => {
                         drop(g);
                         wake(w);
-                        self.node.status.set(FINISHED);
+                        self.set_status(FINISHED);
                         Poll::Ready(Some(v))
                     }
                     RecvStep::Closed => {
-                        self.node.status.set(FINISHED);
+                        self.set_status(FINISHED);
                         Poll::Ready(None)
                     }
                     RecvStep::Empty => {
+                        let ctx = self.arm();
                         // SAFETY: the node is not queued and we hold the lock: we
                         // own the ctx and the node.
                         let old = unsafe {
-                            let old = self.ctx.set_waker(crate::runtime::wait::on(
+                            let old = ctx.set_waker(crate::runtime::wait::on(
                                 cx,
                                 chan.wait(crate::runtime::wait::WaitKind::ChanRecv),
                             ));
-                            self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
-                            self.node.set_owner(self.me(), 0);
+                            ctx.state.store(CTX_WAITING, Ordering::Relaxed);
+                            self.node.set_owner(ctx, 0);
                             g.recvq.push_back(&self.node);
                             old
                         };
-                        self.node.status.set(QUEUED);
+                        self.set_status(QUEUED);
                         drop(g);
                         drop(old);
                         Poll::Pending
@@ -139,7 +188,7 @@ impl<T> OpCore<T> {
                 if !self.committed_or_rearm(chan, cx, crate::runtime::wait::WaitKind::ChanRecv) {
                     return Poll::Pending;
                 }
-                self.node.status.set(FINISHED);
+                self.set_status(FINISHED);
                 // SAFETY: `selected(0)` was published with release after the
                 // partner's last access; the slot is ours.
                 Poll::Ready(unsafe { self.node.take() })
@@ -154,7 +203,7 @@ impl<T> OpCore<T> {
         chan: &Chan<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
-        match self.node.status.get() {
+        match self.status() {
             IDLE => {
                 chan.check_bubble();
                 if crate::runtime::coop::poll_proceed(cx).is_pending() {
@@ -169,27 +218,28 @@ impl<T> OpCore<T> {
                     SendStep::Sent(w) => {
                         drop(g);
                         wake(w);
-                        self.node.status.set(FINISHED);
+                        self.set_status(FINISHED);
                         Poll::Ready(Ok(()))
                     }
                     SendStep::Closed(v) => {
-                        self.node.status.set(FINISHED);
+                        self.set_status(FINISHED);
                         Poll::Ready(Err(SendError(v)))
                     }
                     SendStep::Full(v) => {
+                        let ctx = self.arm();
                         // SAFETY: not queued, lock held: we own node and ctx.
                         let old = unsafe {
                             self.node.put(v);
-                            let old = self.ctx.set_waker(crate::runtime::wait::on(
+                            let old = ctx.set_waker(crate::runtime::wait::on(
                                 cx,
                                 chan.wait(crate::runtime::wait::WaitKind::ChanSend),
                             ));
-                            self.ctx.state.store(CTX_WAITING, Ordering::Relaxed);
-                            self.node.set_owner(self.me(), 0);
+                            ctx.state.store(CTX_WAITING, Ordering::Relaxed);
+                            self.node.set_owner(ctx, 0);
                             g.sendq.push_back(&self.node);
                             old
                         };
-                        self.node.status.set(QUEUED);
+                        self.set_status(QUEUED);
                         drop(g);
                         drop(old);
                         Poll::Pending
@@ -200,7 +250,7 @@ impl<T> OpCore<T> {
                 if !self.committed_or_rearm(chan, cx, crate::runtime::wait::WaitKind::ChanSend) {
                     return Poll::Pending;
                 }
-                self.node.status.set(FINISHED);
+                self.set_status(FINISHED);
                 // SAFETY: committed and published: the slot is ours. A value
                 // left in it means the channel was closed.
                 match unsafe { self.node.take() } {
@@ -216,12 +266,12 @@ impl<T> OpCore<T> {
     /// received value that was committed but never handed out.
     #[inline]
     pub(crate) fn cancel(&self, chan: &Chan<T>, is_recv: bool) {
-        let st = self.node.status.get();
+        let st = self.status();
         if st == QUEUED || (st == COMMITTED && is_recv) {
             // SAFETY: the node belongs to `chan`'s queue of this side; `abandon`
             // takes the lock before it looks at the node.
-            unsafe { chan.abandon(&self.node, is_recv, self.node.ctx.get()) };
-            self.node.status.set(FINISHED);
+            unsafe { chan.abandon(&self.node, is_recv) };
+            self.set_status(FINISHED);
         }
     }
 
@@ -235,7 +285,7 @@ impl<T> OpCore<T> {
         index: usize,
         register: bool,
     ) -> bool {
-        let st = self.node.status.get();
+        let st = self.status();
         if st == COMMITTED || st == FINISHED {
             return true;
         }
@@ -261,7 +311,7 @@ impl<T> OpCore<T> {
         index: usize,
         wake: &mut Option<Waker>,
     ) -> bool {
-        let st = self.node.status.get();
+        let st = self.status();
         if st == COMMITTED || st == FINISHED {
             return true;
         }
@@ -284,21 +334,22 @@ impl<T> OpCore<T> {
             return;
         }
         // (A case whose select owns its slot is queued exactly when linked.)
-        debug_assert_eq!(self.node.status.get(), IDLE);
+        debug_assert_eq!(self.status(), IDLE);
         // SAFETY: as in `branch_try_locked`.
         let mut g = unsafe { chan.locked() };
-        self.node.set_owner(ctx, index);
+        let node = &self.node;
+        node.set_owner(ctx, index);
         crate::runtime::wait::declare(chan.wait(crate::runtime::wait::WaitKind::Select));
         // SAFETY: pinned node, unlinked before it is dropped; a send case's
         // value is in its slot (put back by the failed try).
         unsafe {
             if is_recv {
-                g.recvq.push_back(&self.node)
+                g.recvq.push_back(node)
             } else {
-                g.sendq.push_back(&self.node)
+                g.sendq.push_back(node)
             }
         };
-        self.node.status.set(QUEUED);
+        self.set_status(QUEUED);
     }
 
     /// One try of a select case under its channel's lock: `(done, waker of a
@@ -316,28 +367,23 @@ impl<T> OpCore<T> {
         let (done, w) = if is_recv {
             match g.try_recv(cap, me) {
                 RecvStep::Got(v, w) => {
-                    if self.node.is_linked() {
-                        // SAFETY: linked in this channel's recvq.
-                        unsafe { g.recvq.remove(&self.node) };
-                    }
+                    self.unlink(&mut g.recvq);
                     // SAFETY: unlinked (or never linked) and the select owns the
                     // ctx: no partner can touch the slot.
                     unsafe { self.node.put(v) };
                     (true, w)
                 }
                 RecvStep::Closed => {
-                    if self.node.is_linked() {
-                        // SAFETY: as above.
-                        unsafe { g.recvq.remove(&self.node) };
-                    }
+                    self.unlink(&mut g.recvq);
                     (true, None)
                 }
                 RecvStep::Empty => {
                     if register && !self.node.is_linked() {
-                        self.node.set_owner(me, index);
+                        let node = &self.node;
+                        node.set_owner(me, index);
                         // SAFETY: pinned node, unlinked before it is dropped.
-                        unsafe { g.recvq.push_back(&self.node) };
-                        self.node.status.set(QUEUED);
+                        unsafe { g.recvq.push_back(node) };
+                        self.set_status(QUEUED);
                     }
                     (false, None)
                 }
@@ -350,17 +396,11 @@ impl<T> OpCore<T> {
             };
             match g.try_send(v, cap, me) {
                 SendStep::Sent(w) => {
-                    if self.node.is_linked() {
-                        // SAFETY: linked in this channel's sendq.
-                        unsafe { g.sendq.remove(&self.node) };
-                    }
+                    self.unlink(&mut g.sendq);
                     (true, w)
                 }
                 SendStep::Closed(v) => {
-                    if self.node.is_linked() {
-                        // SAFETY: as above.
-                        unsafe { g.sendq.remove(&self.node) };
-                    }
+                    self.unlink(&mut g.sendq);
                     // SAFETY: as above.
                     unsafe { self.node.put(v) };
                     (true, None)
@@ -369,49 +409,55 @@ impl<T> OpCore<T> {
                     // SAFETY: as above.
                     unsafe { self.node.put(v) };
                     if register && !self.node.is_linked() {
-                        self.node.set_owner(me, index);
+                        let node = &self.node;
+                        node.set_owner(me, index);
                         // SAFETY: pinned node, unlinked before it is dropped.
-                        unsafe { g.sendq.push_back(&self.node) };
-                        self.node.status.set(QUEUED);
+                        unsafe { g.sendq.push_back(node) };
+                        self.set_status(QUEUED);
                     }
                     (false, None)
                 }
             }
         };
         if done {
-            self.node.status.set(COMMITTED);
+            self.set_status(COMMITTED);
         }
         (done, w)
     }
 
+    /// Unlinks the node from `q` (this channel's queue of its side) if it is
+    /// linked there. Called under the channel lock.
+    #[inline]
+    fn unlink(&self, q: &mut WaitQueue<T>) {
+        if self.node.is_linked() {
+            // SAFETY: a linked node of this operation is in `q`.
+            unsafe { q.remove(&self.node) };
+        }
+    }
+
     #[inline]
     fn branch_unregister(&self, chan: &Chan<T>, is_recv: bool) {
-        if self.node.status.get() == QUEUED {
+        if self.status() == QUEUED {
             let mut g = chan.lock();
-            if self.node.is_linked() {
-                // SAFETY: linked in this channel's queue of this side.
-                unsafe {
-                    if is_recv {
-                        g.recvq.remove(&self.node)
-                    } else {
-                        g.sendq.remove(&self.node)
-                    }
-                }
+            if is_recv {
+                self.unlink(&mut g.recvq)
+            } else {
+                self.unlink(&mut g.sendq)
             }
-            self.node.status.set(IDLE);
+            self.set_status(IDLE);
         }
     }
 
     #[inline]
     fn take_recv(&self) -> Option<T> {
-        self.node.status.set(FINISHED);
+        self.set_status(FINISHED);
         // SAFETY: committed: the select and this case own the slot.
         unsafe { self.node.take() }
     }
 
     #[inline]
     fn take_send(&self) -> Result<(), SendError<T>> {
-        self.node.status.set(FINISHED);
+        self.set_status(FINISHED);
         // SAFETY: as above.
         match unsafe { self.node.take() } {
             None => Ok(()),
@@ -538,7 +584,7 @@ impl<T> Branch for RecvFuture<'_, T> {
     }
     #[inline]
     fn committed(self: Pin<&mut Self>) {
-        self.core.node.status.set(COMMITTED);
+        self.core.set_status(COMMITTED);
     }
     #[inline]
     fn unregister(self: Pin<&mut Self>) {
@@ -585,7 +631,7 @@ impl<T> Branch for SendFuture<'_, T> {
     }
     #[inline]
     fn committed(self: Pin<&mut Self>) {
-        self.core.node.status.set(COMMITTED);
+        self.core.set_status(COMMITTED);
     }
     #[inline]
     fn unregister(self: Pin<&mut Self>) {
@@ -694,7 +740,7 @@ impl<T> Branch for OwnedRecvFuture<T> {
     }
     #[inline]
     fn committed(self: Pin<&mut Self>) {
-        self.core.node.status.set(COMMITTED);
+        self.core.set_status(COMMITTED);
     }
     #[inline]
     fn unregister(self: Pin<&mut Self>) {

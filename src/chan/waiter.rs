@@ -39,6 +39,7 @@
 
 use std::cell::Cell;
 use std::marker::PhantomPinned;
+use std::mem::MaybeUninit;
 use std::ptr;
 use std::task::Waker;
 
@@ -164,15 +165,22 @@ impl Ctx {
 /// A wait-queue node. Lives in a pinned future; `prev`, `next`, `linked`, `ctx`
 /// and `index` are only touched under the lock of the channel it is queued on (or
 /// by the owner while it is not queued).
+///
+/// A new node writes only `slot`, `linked` and `status`: the links are written
+/// when the node is queued and the owner when it is first given one
+/// ([`Node::set_owner`]), so an operation that completes at once (and every
+/// ready `select` case, which is built and moved into place on every select)
+/// costs a few words. `prev`/`next` are valid while linked, `ctx`/`index` once
+/// an owner was set (always before the node is linked).
 pub(crate) struct Node<T> {
-    prev: Cell<*const Node<T>>,
-    next: Cell<*const Node<T>>,
-    pub(crate) ctx: Cell<*const Ctx>,
+    prev: Cell<MaybeUninit<*const Node<T>>>,
+    next: Cell<MaybeUninit<*const Node<T>>>,
+    ctx: Cell<MaybeUninit<*const Ctx>>,
     /// The case index within the owner's select (0 for a plain operation).
-    index: Cell<u32>,
+    index: Cell<MaybeUninit<u32>>,
     linked: Cell<bool>,
-    /// The owning operation's progress (used by `op.rs`; kept here to pack the
-    /// parked future into fewer bytes).
+    /// The owning operation's progress and flags (used by `op.rs`; kept here to
+    /// pack the parked future into fewer bytes).
     pub(crate) status: Cell<u8>,
     /// A receiver's delivered value, or a sender's value to deliver.
     pub(crate) slot: UnsafeCell<Option<T>>,
@@ -191,10 +199,10 @@ impl<T> Node<T> {
     #[inline]
     pub(crate) fn new(slot: Option<T>) -> Self {
         Node {
-            prev: Cell::new(ptr::null()),
-            next: Cell::new(ptr::null()),
-            ctx: Cell::new(ptr::null()),
-            index: Cell::new(0),
+            prev: Cell::new(MaybeUninit::uninit()),
+            next: Cell::new(MaybeUninit::uninit()),
+            ctx: Cell::new(MaybeUninit::uninit()),
+            index: Cell::new(MaybeUninit::uninit()),
             linked: Cell::new(false),
             status: Cell::new(0),
             slot: UnsafeCell::new(slot),
@@ -202,19 +210,34 @@ impl<T> Node<T> {
         }
     }
 
-    /// The case index.
+    /// The owner's commit slot.
+    ///
+    /// # Safety
+    /// An owner was set ([`Node::set_owner`]); a linked node always has one.
     #[inline]
-    pub(crate) fn index(&self) -> usize {
-        self.index.get() as usize
+    pub(crate) unsafe fn ctx(&self) -> *const Ctx {
+        // SAFETY: written by `set_owner`, per the contract.
+        unsafe { self.ctx.get().assume_init() }
+    }
+
+    /// The case index.
+    ///
+    /// # Safety
+    /// As for [`Node::ctx`].
+    #[inline]
+    pub(crate) unsafe fn index(&self) -> usize {
+        // SAFETY: as above.
+        unsafe { self.index.get().assume_init() as usize }
     }
 
     /// Sets the owner and case index (only while not linked).
     #[inline]
     pub(crate) fn set_owner(&self, ctx: *const Ctx, index: usize) {
         debug_assert!(!self.linked.get());
-        self.ctx.set(ctx);
-        self.index
-            .set(u32::try_from(index).expect("goro: too many select cases"));
+        self.ctx.set(MaybeUninit::new(ctx));
+        self.index.set(MaybeUninit::new(
+            u32::try_from(index).expect("goro: too many select cases"),
+        ));
     }
 
     /// Takes the slot's content.
@@ -241,6 +264,14 @@ impl<T> Node<T> {
     #[inline]
     pub(crate) fn is_linked(&self) -> bool {
         self.linked.get()
+    }
+
+    /// The neighbours of a linked node.
+    #[inline]
+    fn links(&self) -> (*const Node<T>, *const Node<T>) {
+        debug_assert!(self.linked.get());
+        // SAFETY: written by `push_back` (and kept by `remove`) while linked.
+        unsafe { (self.prev.get().assume_init(), self.next.get().assume_init()) }
     }
 }
 
@@ -269,13 +300,13 @@ impl<T> WaitQueue<T> {
     /// removes it, under the lock, before it is dropped or moved).
     pub(crate) unsafe fn push_back(&mut self, node: &Node<T>) {
         debug_assert!(!node.linked.get());
-        node.prev.set(self.tail);
-        node.next.set(ptr::null());
+        node.prev.set(MaybeUninit::new(self.tail));
+        node.next.set(MaybeUninit::new(ptr::null()));
         if self.tail.is_null() {
             self.head = node;
         } else {
             // SAFETY: the tail is a valid linked node (queue invariant).
-            unsafe { (*self.tail).next.set(node) };
+            unsafe { (*self.tail).next.set(MaybeUninit::new(node)) };
         }
         self.tail = node;
         node.linked.set(true);
@@ -286,23 +317,19 @@ impl<T> WaitQueue<T> {
     /// # Safety
     /// `node` is linked in `self`.
     pub(crate) unsafe fn remove(&mut self, node: &Node<T>) {
-        debug_assert!(node.linked.get());
-        let prev = node.prev.get();
-        let next = node.next.get();
+        let (prev, next) = node.links();
         if prev.is_null() {
             self.head = next;
         } else {
             // SAFETY: neighbours of a linked node are valid linked nodes.
-            unsafe { (*prev).next.set(next) };
+            unsafe { (*prev).next.set(MaybeUninit::new(next)) };
         }
         if next.is_null() {
             self.tail = prev;
         } else {
             // SAFETY: as above.
-            unsafe { (*next).prev.set(prev) };
+            unsafe { (*next).prev.set(MaybeUninit::new(prev)) };
         }
-        node.prev.set(ptr::null());
-        node.next.set(ptr::null());
         node.linked.set(false);
     }
 
@@ -318,7 +345,8 @@ impl<T> WaitQueue<T> {
         while !cur.is_null() {
             // SAFETY: linked nodes are valid while the lock is held.
             let node = unsafe { &*cur };
-            let ctx = node.ctx.get();
+            // SAFETY: a linked node has an owner.
+            let ctx = unsafe { node.ctx() };
             if !ptr::eq(ctx, me) {
                 // SAFETY: a linked node's ctx outlives its link.
                 if unsafe { (*ctx).try_claim(node.index()) } {
@@ -327,7 +355,7 @@ impl<T> WaitQueue<T> {
                     return cur;
                 }
             }
-            cur = node.next.get();
+            cur = node.links().1;
         }
         ptr::null()
     }
