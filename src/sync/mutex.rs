@@ -76,6 +76,7 @@
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
+use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -117,27 +118,136 @@ pub(crate) struct RawMutex {
     starve_event: Event,
 }
 
-/// A waiter's bookkeeping, kept in the `lock()` future.
-#[derive(Default)]
+/// `Waiter::flags`: counted in the state's waiter count.
+const W_REGISTERED: u8 = 1;
+/// Counted in the state's starver count.
+const W_STARVER: u8 = 2;
+/// A `_blocking` wait: spends no cooperative budget (its `block_on` loop on a
+/// worker thread would otherwise spin on an exhausted budget forever).
+const W_BLOCKING: u8 = 4;
+/// `Waiter::slow` is initialised.
+const W_SLOW: u8 = 8;
+
+/// A waiter's bookkeeping, kept in the `lock()` future. A lock that succeeds on
+/// the fast path writes only `flags` (one byte): the listener and the start time
+/// are written when the waiter first takes the slow path, so building the future
+/// and moving it into the awaiting state machine costs two words.
 pub(crate) struct Waiter {
+    flags: u8,
+    slow: MaybeUninit<SlowWait>,
+}
+
+/// The slow-path part of a [`Waiter`].
+struct SlowWait {
     listener: Option<EventListener>,
-    /// Counted in the state's waiter count.
-    registered: bool,
-    /// Counted in the state's starver count.
-    starver: bool,
-    /// A `_blocking` wait: spends no cooperative budget (its `block_on` loop on a
-    /// worker thread would otherwise spin on an exhausted budget forever).
-    pub(crate) blocking: bool,
     /// When it first registered (for the 1 ms starvation threshold).
     #[cfg(not(loom))]
     since: Option<std::time::Instant>,
 }
 
+impl Default for Waiter {
+    #[inline]
+    fn default() -> Self {
+        Waiter {
+            flags: 0,
+            slow: MaybeUninit::uninit(),
+        }
+    }
+}
+
+impl Drop for Waiter {
+    #[inline]
+    fn drop(&mut self) {
+        if self.flags & W_SLOW != 0 {
+            // SAFETY: initialised (W_SLOW), dropped once.
+            unsafe { self.slow.assume_init_drop() }
+        }
+    }
+}
+
 impl Waiter {
+    #[inline]
+    fn flag(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+
+    #[inline]
+    fn set_flag(&mut self, f: u8, on: bool) {
+        if on {
+            self.flags |= f;
+        } else {
+            self.flags &= !f;
+        }
+    }
+
+    /// Counted in the state's waiter count.
+    #[inline]
+    fn registered(&self) -> bool {
+        self.flag(W_REGISTERED)
+    }
+
+    /// Counted in the state's starver count.
+    #[inline]
+    fn starver(&self) -> bool {
+        self.flag(W_STARVER)
+    }
+
+    /// A `_blocking` wait (see `W_BLOCKING`).
+    #[inline]
+    pub(crate) fn blocking(&self) -> bool {
+        self.flag(W_BLOCKING)
+    }
+
+    /// Makes this a `_blocking` wait.
+    pub(crate) fn set_blocking(&mut self) {
+        self.flags |= W_BLOCKING;
+    }
+
+    /// The slow-path part, written on first use.
+    #[inline]
+    fn slow(&mut self) -> &mut SlowWait {
+        if self.flags & W_SLOW == 0 {
+            self.slow.write(SlowWait {
+                listener: None,
+                #[cfg(not(loom))]
+                since: None,
+            });
+            self.flags |= W_SLOW;
+        }
+        // SAFETY: initialised just above or before.
+        unsafe { self.slow.assume_init_mut() }
+    }
+
+    /// The listener, if the waiter holds one.
+    #[inline]
+    fn listener(&mut self) -> Option<&mut EventListener> {
+        if self.flags & W_SLOW == 0 {
+            return None;
+        }
+        // SAFETY: initialised (W_SLOW).
+        unsafe { self.slow.assume_init_mut() }.listener.as_mut()
+    }
+
+    /// Whether the waiter holds a listener.
+    #[inline]
+    fn has_listener(&self) -> bool {
+        // SAFETY: initialised when W_SLOW is set.
+        self.flags & W_SLOW != 0 && unsafe { self.slow.assume_init_ref() }.listener.is_some()
+    }
+
+    fn set_listener(&mut self, l: Option<EventListener>) {
+        if l.is_some() || self.flags & W_SLOW != 0 {
+            self.slow().listener = l;
+        }
+    }
+
     fn mark_start(&mut self) {
         #[cfg(not(loom))]
-        if self.since.is_none() {
-            self.since = Some(std::time::Instant::now());
+        {
+            let slow = self.slow();
+            if slow.since.is_none() {
+                slow.since = Some(std::time::Instant::now());
+            }
         }
     }
 
@@ -146,8 +256,11 @@ impl Waiter {
     fn starving(&self) -> bool {
         #[cfg(not(loom))]
         {
-            self.since
-                .is_some_and(|t| t.elapsed() > std::time::Duration::from_millis(1))
+            // SAFETY: initialised when W_SLOW is set.
+            self.flags & W_SLOW != 0
+                && unsafe { self.slow.assume_init_ref() }
+                    .since
+                    .is_some_and(|t| t.elapsed() > std::time::Duration::from_millis(1))
         }
         #[cfg(loom)]
         {
@@ -257,10 +370,10 @@ impl RawMutex {
     /// Drives a lock attempt; `Ready` when the caller owns the lock.
     #[inline]
     pub(crate) fn poll_lock(&self, w: &mut Waiter, cx: &mut Context<'_>) -> Poll<()> {
-        if !w.registered {
+        if !w.registered() {
             // Cooperative budget (goro's runtime): a goroutine whose lock is always
             // free would otherwise never yield its worker.
-            if !w.blocking && crate::runtime::coop::poll_proceed(cx).is_pending() {
+            if !w.blocking() && crate::runtime::coop::poll_proceed(cx).is_pending() {
                 return Poll::Pending;
             }
             if self.lock_fast() {
@@ -273,17 +386,17 @@ impl RawMutex {
     #[inline(never)]
     fn poll_lock_slow(&self, w: &mut Waiter, cx: &mut Context<'_>) -> Poll<()> {
         loop {
-            if let Some(listener) = w.listener.as_mut() {
+            if let Some(listener) = w.listener() {
                 match crate::runtime::wait::poll_on(
                     cx,
                     crate::runtime::wait::Wait::plain(crate::runtime::wait::WaitKind::Mutex),
                     |cx| Pin::new(listener).poll(cx),
                 ) {
-                    Poll::Ready(()) => w.listener = None,
+                    Poll::Ready(()) => w.set_listener(None),
                     Poll::Pending => return Poll::Pending,
                 }
             }
-            if !w.registered {
+            if !w.registered() {
                 if self.spin_acquire() {
                     return Poll::Ready(());
                 }
@@ -291,7 +404,7 @@ impl RawMutex {
             }
             // A queued waiter that has waited past the threshold is (or becomes) a
             // starver: it waits in the starvers' queue and may claim a hand-off.
-            let starver = w.starver || (w.registered && w.starving());
+            let starver = w.starver() || (w.registered() && w.starving());
             // Listen before reading the state (see the module docs).
             let listener = if starver {
                 self.starve_event.listen()
@@ -302,25 +415,25 @@ impl RawMutex {
             loop {
                 // What we count for in the state, removed when we get the lock.
                 let ours =
-                    if w.registered { WAITER } else { 0 } + if w.starver { STARVER } else { 0 };
+                    if w.registered() { WAITER } else { 0 } + if w.starver() { STARVER } else { 0 };
                 let mut becomes_starver = false;
-                let (new, acquired) = if w.starver && s & HANDOFF != 0 {
+                let (new, acquired) = if w.starver() && s & HANDOFF != 0 {
                     // Claim the hand-off: LOCKED stays set and is now ours. (Only a
                     // counted starver claims: one becoming a starver now joins the back
                     // of the starvers' queue; the pending hand-off is for an older one.)
                     ((s & !HANDOFF) - ours, true)
                 } else if s & LOCKED == 0 {
-                    debug_assert!(!w.starver);
+                    debug_assert!(!w.starver());
                     ((s | LOCKED) - ours, true)
                 } else {
                     let mut new = s;
-                    if !w.registered {
+                    if !w.registered() {
                         assert!(
                             s & WAITER_MASK != WAITER_MASK,
                             "goro: too many Mutex waiters"
                         );
                         new += WAITER;
-                    } else if starver && !w.starver {
+                    } else if starver && !w.starver() {
                         new += STARVER;
                         becomes_starver = true;
                     }
@@ -334,19 +447,20 @@ impl RawMutex {
                     .compare_exchange(s, new, Ordering::SeqCst, Ordering::Relaxed)
                 {
                     Ok(_) if acquired => {
-                        w.registered = false;
-                        w.starver = false;
+                        w.set_flag(W_REGISTERED | W_STARVER, false);
                         return Poll::Ready(());
                     }
                     Ok(_) => {
-                        w.registered = true;
-                        w.starver |= becomes_starver;
+                        w.set_flag(W_REGISTERED, true);
+                        if becomes_starver {
+                            w.set_flag(W_STARVER, true);
+                        }
                         break;
                     }
                     Err(actual) => s = actual,
                 }
             }
-            w.listener = Some(listener);
+            w.set_listener(Some(listener));
         }
     }
 
@@ -378,14 +492,13 @@ impl RawMutex {
     /// Gives up a wait (the `lock()` future is dropped before it finished).
     pub(crate) fn cancel(&self, w: &mut Waiter) {
         // Dropping a notified listener passes the notification on.
-        w.listener = None;
-        if !w.registered {
+        w.set_listener(None);
+        if !w.registered() {
             return;
         }
-        let starver = w.starver;
+        let starver = w.starver();
         let ours = WAITER + if starver { STARVER } else { 0 };
-        w.registered = false;
-        w.starver = false;
+        w.set_flag(W_REGISTERED | W_STARVER, false);
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
             // A starver that finds a hand-off pending claims it, and unlocks below: that
@@ -548,7 +661,7 @@ impl<T: ?Sized> Mutex<T> {
             return g;
         }
         let mut fut = self.lock();
-        fut.waiter.blocking = true;
+        fut.waiter.set_blocking();
         crate::runtime::deadlock::blocking(WHAT.0, WHAT.1, || futures_lite::future::block_on(fut))
     }
 
@@ -624,7 +737,7 @@ impl<'a, T: ?Sized> Future for LockFuture<'a, T> {
 impl<T: ?Sized> Drop for LockFuture<'_, T> {
     fn drop(&mut self) {
         if let Some(mutex) = self.mutex {
-            if self.waiter.registered || self.waiter.listener.is_some() {
+            if self.waiter.registered() || self.waiter.has_listener() {
                 mutex.raw.cancel(&mut self.waiter);
             }
         }

@@ -449,7 +449,7 @@ impl<T: ?Sized> RwMutex<T> {
     #[track_caller]
     pub fn write_blocking(&self) -> RwMutexWriteGuard<'_, T> {
         let mut fut = self.write();
-        fut.wait.mutex.blocking = true;
+        fut.wait.mutex.set_blocking();
         crate::runtime::deadlock::blocking("RwMutex::write_blocking", "m.write().await", || {
             futures_lite::future::block_on(fut)
         })

@@ -19,10 +19,10 @@ fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
 /// 1 ms of waiting does: backdate its start, drop its listener (the wake-up) and
 /// poll it again.
 fn make_starver<T>(f: &mut LockFuture<'_, T>) {
-    f.waiter.since = Some(Instant::now() - Duration::from_millis(5));
-    f.waiter.listener = None;
+    f.waiter.slow().since = Some(Instant::now() - Duration::from_millis(5));
+    f.waiter.set_listener(None);
     assert!(poll_once(f).is_pending());
-    assert!(f.waiter.starver);
+    assert!(f.waiter.starver());
 }
 
 /// Starvation mode: the unlock hands the lock to the oldest starver; a newcomer
