@@ -107,6 +107,12 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
     for k in 0..n {
         let i = order.pick(k, n);
         if cases.case(i).try_branch(cx, ctx, i, !has_default) {
+            // Only a select that may wait queues cases, and this pass queued
+            // only cases it tried before `i`: when `i` came first and nothing
+            // was queued by an earlier poll, there is nothing to unqueue.
+            if k == 0 && !st.queued.get() {
+                return Poll::Ready(Some(close(st, i)));
+            }
             return Poll::Ready(Some(finish(st, cases, i)));
         }
     }
@@ -155,6 +161,12 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
 #[inline]
 fn finish<C: Cases + ?Sized>(st: &SelectState, cases: &mut C, i: usize) -> usize {
     unregister_all_but(cases, Some(i));
+    close(st, i)
+}
+
+/// Case `i` won and no other case is queued: close the slot.
+#[inline]
+fn close(st: &SelectState, i: usize) -> usize {
     st.queued.set(false);
     st.done.set(true);
     st.ctx.state.store(DONE, Ordering::Release);
