@@ -44,6 +44,7 @@
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
+use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -75,6 +76,7 @@ struct RawRw {
 }
 
 impl RawRw {
+    #[inline]
     fn try_read(&self) -> bool {
         let mut s = self.state.load(SeqCst);
         loop {
@@ -95,6 +97,7 @@ impl RawRw {
         }
     }
 
+    #[inline]
     fn read_unlock(&self) {
         let prev = self.state.fetch_sub(ONE_ACTIVE, SeqCst);
         debug_assert!(prev & ACTIVE_MASK != 0);
@@ -105,36 +108,41 @@ impl RawRw {
     }
 
     /// Drives a read lock: `Ready` once this reader is active.
+    #[inline]
     fn poll_read(&self, r: &mut ReadWait, cx: &mut Context<'_>) -> Poll<()> {
-        if r.queued_gen.is_none()
-            && !r.blocking
+        if r.flags & (R_QUEUED | R_BLOCKING) == 0
             && crate::runtime::coop::poll_proceed(cx).is_pending()
         {
             return Poll::Pending;
         }
-        if r.queued_gen.is_none() && self.try_read() {
+        if r.flags & R_QUEUED == 0 && self.try_read() {
             return Poll::Ready(());
         }
+        self.poll_read_slow(r, cx)
+    }
+
+    #[inline(never)]
+    fn poll_read_slow(&self, r: &mut ReadWait, cx: &mut Context<'_>) -> Poll<()> {
         loop {
-            if let Some(l) = r.listener.as_mut() {
+            if let Some(l) = r.listener() {
                 match crate::runtime::wait::poll_on(
                     cx,
                     crate::runtime::wait::Wait::plain(crate::runtime::wait::WaitKind::RwRead),
                     |cx| Pin::new(l).poll(cx),
                 ) {
-                    Poll::Ready(()) => r.listener = None,
+                    Poll::Ready(()) => r.set_listener(None),
                     Poll::Pending => return Poll::Pending,
                 }
             }
             let listener = self.readers_event.listen();
             let mut s = self.state.load(SeqCst);
             loop {
-                match r.queued_gen {
+                match r.queued_gen() {
                     Some(g) => {
                         // Queued: admitted once the generation moved on. Re-read the
                         // state with a read-modify-write (see the module docs).
                         if gen_of(s) != g {
-                            r.queued_gen = None;
+                            r.set_queued_gen(None);
                             return Poll::Ready(());
                         }
                         match self.state.compare_exchange(s, s, SeqCst, SeqCst) {
@@ -155,7 +163,7 @@ impl RawRw {
                         match self.state.compare_exchange(s, new, SeqCst, SeqCst) {
                             Ok(_) if s & WRITER == 0 => return Poll::Ready(()),
                             Ok(_) => {
-                                r.queued_gen = Some(gen_of(s));
+                                r.set_queued_gen(Some(gen_of(s)));
                                 break;
                             }
                             Err(a) => s = a,
@@ -163,13 +171,23 @@ impl RawRw {
                     }
                 }
             }
-            r.listener = Some(listener);
+            r.set_listener(Some(listener));
         }
     }
 
+    #[inline]
     fn cancel_read(&self, r: &mut ReadWait) {
-        r.listener = None;
-        let Some(g) = r.queued_gen.take() else {
+        if r.flags & (R_QUEUED | R_SLOW) != 0 {
+            self.cancel_read_slow(r);
+        }
+    }
+
+    #[inline(never)]
+    fn cancel_read_slow(&self, r: &mut ReadWait) {
+        r.set_listener(None);
+        let g = r.queued_gen();
+        r.set_queued_gen(None);
+        let Some(g) = g else {
             return;
         };
         let mut s = self.state.load(SeqCst);
@@ -239,11 +257,102 @@ impl RawRw {
     }
 }
 
+/// `ReadWait::flags`: a `read_blocking` wait (spends no cooperative budget, see
+/// `mutex::Waiter`).
+const R_BLOCKING: u8 = 1;
+/// Queued behind a writer: `slow.gen` is the generation it waits to see end.
+const R_QUEUED: u8 = 2;
+/// `slow` is initialised.
+const R_SLOW: u8 = 4;
+/// The future has returned its guard.
+const R_DONE: u8 = 8;
+
+/// A reader's bookkeeping. A read lock taken on the fast path writes only `flags`:
+/// the listener and the queued generation are written when the reader first has
+/// to wait (see `mutex::Waiter`, which does the same and says why).
 struct ReadWait {
+    flags: u8,
+    slow: MaybeUninit<ReadSlow>,
+}
+
+struct ReadSlow {
     listener: Option<EventListener>,
-    queued_gen: Option<u64>,
-    /// `read_blocking`: spends no cooperative budget (see `mutex::Waiter`).
-    blocking: bool,
+    gen: u64,
+}
+
+impl ReadWait {
+    #[inline]
+    fn new() -> Self {
+        ReadWait {
+            flags: 0,
+            slow: MaybeUninit::uninit(),
+        }
+    }
+
+    #[inline]
+    fn slow(&mut self) -> &mut ReadSlow {
+        if self.flags & R_SLOW == 0 {
+            self.slow.write(ReadSlow {
+                listener: None,
+                gen: 0,
+            });
+            self.flags |= R_SLOW;
+        }
+        // SAFETY: initialised just above or before.
+        unsafe { self.slow.assume_init_mut() }
+    }
+
+    /// The generation it is queued in, if queued.
+    #[inline]
+    fn queued_gen(&self) -> Option<u64> {
+        if self.flags & R_QUEUED == 0 {
+            return None;
+        }
+        // SAFETY: R_QUEUED is only set after `slow()` initialised the part.
+        Some(unsafe { self.slow.assume_init_ref() }.gen)
+    }
+
+    fn set_queued_gen(&mut self, g: Option<u64>) {
+        match g {
+            Some(g) => {
+                self.slow().gen = g;
+                self.flags |= R_QUEUED;
+            }
+            None => self.flags &= !R_QUEUED,
+        }
+    }
+
+    #[inline]
+    fn listener(&mut self) -> Option<&mut EventListener> {
+        if self.flags & R_SLOW == 0 {
+            return None;
+        }
+        // SAFETY: initialised (R_SLOW).
+        unsafe { self.slow.assume_init_mut() }.listener.as_mut()
+    }
+
+    fn set_listener(&mut self, l: Option<EventListener>) {
+        if l.is_some() || self.flags & R_SLOW != 0 {
+            self.slow().listener = l;
+        }
+    }
+}
+
+impl Drop for ReadWait {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.flags & R_SLOW != 0 {
+            self.drop_slow();
+        }
+    }
+}
+
+impl ReadWait {
+    #[inline(never)]
+    fn drop_slow(&mut self) {
+        // SAFETY: initialised (R_SLOW), dropped once (only from `drop`).
+        unsafe { self.slow.assume_init_drop() }
+    }
 }
 
 #[derive(Default)]
@@ -343,12 +452,7 @@ impl<T: ?Sized> RwMutex<T> {
     pub fn read(&self) -> ReadFuture<'_, T> {
         ReadFuture {
             lock: self,
-            wait: ReadWait {
-                listener: None,
-                queued_gen: None,
-                blocking: false,
-            },
-            done: false,
+            wait: ReadWait::new(),
         }
     }
 
@@ -428,7 +532,7 @@ impl<T: ?Sized> RwMutex<T> {
     #[track_caller]
     pub fn read_blocking(&self) -> RwMutexReadGuard<'_, T> {
         let mut fut = self.read();
-        fut.wait.blocking = true;
+        fut.wait.flags |= R_BLOCKING;
         crate::runtime::deadlock::blocking("RwMutex::read_blocking", "m.read().await", || {
             futures_lite::future::block_on(fut)
         })
@@ -495,17 +599,19 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutex<T> {
 pub struct ReadFuture<'a, T: ?Sized> {
     lock: &'a RwMutex<T>,
     wait: ReadWait,
-    done: bool,
 }
 
 impl<'a, T: ?Sized> Future for ReadFuture<'a, T> {
     type Output = RwMutexReadGuard<'a, T>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        assert!(!this.done, "`ReadFuture` polled after completion");
+        assert!(
+            this.wait.flags & R_DONE == 0,
+            "`ReadFuture` polled after completion"
+        );
         match this.lock.raw.poll_read(&mut this.wait, cx) {
             Poll::Ready(()) => {
-                this.done = true;
+                this.wait.flags |= R_DONE;
                 Poll::Ready(RwMutexReadGuard { lock: this.lock })
             }
             Poll::Pending => Poll::Pending,
