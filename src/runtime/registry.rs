@@ -31,23 +31,36 @@ impl<M> Copy for MetaPtr<M> {}
 // `M: Sync`, so reading it from any thread is sound.
 unsafe impl<M: Sync> Send for MetaPtr<M> {}
 
-/// An entry: generation, the goroutine's waker, and a pointer to its metadata
-/// (valid while the entry holds the waker, which keeps the task allocation alive).
+/// A registry slot: a registered goroutine's waker and a pointer to its metadata
+/// (valid while the slot holds the waker, which keeps the task allocation alive),
+/// or a link in the shard's free list. 24 bytes (the enum's tag lives in the
+/// waker's non-null vtable pointer).
+enum Slot<M> {
+    Used(Waker, MetaPtr<M>),
+    Free(u32),
+}
+
 struct Shard<M> {
-    entries: Vec<(u32, Option<Waker>, MetaPtr<M>)>,
-    free: Vec<u32>,
+    slots: Vec<Slot<M>>,
+    /// Head of the free list threaded through `Free` slots (`NIL`: empty).
+    free: u32,
     live: usize,
 }
+
+const NIL: u32 = u32::MAX;
 
 pub(crate) struct Registry<M> {
     shards: Box<[Mutex<Shard<M>>]>,
 }
 
-/// `(shard << 48) | (generation << 24) | index`, never 0.
+/// `(1 << 63) | (shard << 32) | index`, never 0. A key names a slot, not a
+/// registration: `remove` and `wake` also take the goroutine's metadata pointer
+/// and act only if the slot still holds that goroutine (a slot is reused only
+/// after its goroutine's task allocation is gone, and the callers hold that
+/// allocation alive, so a pointer names one goroutine).
 pub(crate) type Key = u64;
 
-const IDX_BITS: u32 = 24;
-const GEN_BITS: u32 = 24;
+const IDX_BITS: u32 = 32;
 
 impl<M> Registry<M> {
     pub(crate) fn new(shards: usize) -> Registry<M> {
@@ -55,8 +68,8 @@ impl<M> Registry<M> {
             shards: (0..shards.max(1))
                 .map(|_| {
                     Mutex::new(Shard {
-                        entries: Vec::new(),
-                        free: Vec::new(),
+                        slots: Vec::new(),
+                        free: NIL,
                         live: 0,
                     })
                 })
@@ -68,55 +81,62 @@ impl<M> Registry<M> {
         self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn split(key: Key) -> (usize, usize) {
+        let key = key & !(1 << 63);
+        (
+            (key >> IDX_BITS) as usize,
+            (key & ((1 << IDX_BITS) - 1)) as usize,
+        )
+    }
+
     /// Registers `waker` in shard `hint % shards`; returns its key.
     pub(crate) fn insert(&self, hint: usize, waker: Waker, meta: MetaPtr<M>) -> Key {
         let si = hint % self.shards.len();
         let mut s = self.shard(si);
         s.live += 1;
-        let idx = match s.free.pop() {
-            Some(i) => i,
-            None => {
-                s.entries.push((0, None, MetaPtr(std::ptr::null())));
-                (s.entries.len() - 1) as u32
-            }
+        let idx = if s.free != NIL {
+            let idx = s.free;
+            let Slot::Free(next) = s.slots[idx as usize] else {
+                unreachable!("goro: registry free list points at a used slot")
+            };
+            s.free = next;
+            s.slots[idx as usize] = Slot::Used(waker, meta);
+            idx
+        } else {
+            let idx = u32::try_from(s.slots.len())
+                .ok()
+                .filter(|&i| i != NIL)
+                .expect("goro: too many parked goroutines in one shard");
+            s.slots.push(Slot::Used(waker, meta));
+            idx
         };
-        assert!(
-            idx < (1 << IDX_BITS),
-            "goro: too many parked goroutines in one shard"
-        );
-        let e = &mut s.entries[idx as usize];
-        e.0 = (e.0 + 1) & ((1 << GEN_BITS) - 1);
-        e.1 = Some(waker);
-        e.2 = meta;
-        ((si as u64) << (IDX_BITS + GEN_BITS)) | ((e.0 as u64) << IDX_BITS) | idx as u64 | (1 << 63)
+        (1 << 63) | ((si as u64) << IDX_BITS) | idx as u64
     }
 
-    /// Removes the entry `key`, if it is still there.
-    pub(crate) fn remove(&self, key: Key) {
-        let si = ((key & !(1 << 63)) >> (IDX_BITS + GEN_BITS)) as usize;
-        let gen = ((key >> IDX_BITS) & ((1 << GEN_BITS) - 1)) as u32;
-        let idx = (key & ((1 << IDX_BITS) - 1)) as u32;
+    /// Removes the entry `key` if it still holds the goroutine `meta`.
+    pub(crate) fn remove(&self, key: Key, meta: *const M) {
+        let (si, idx) = Self::split(key);
         let mut s = self.shard(si);
-        if let Some(e) = s.entries.get_mut(idx as usize) {
-            if e.0 == gen && e.1.is_some() {
-                let w = e.1.take();
-                s.free.push(idx);
-                s.live -= 1;
-                drop(s);
-                drop(w); // may free the task: outside the lock
-            }
+        let free = s.free;
+        let Some(slot) = s.slots.get_mut(idx) else {
+            return;
+        };
+        if matches!(slot, Slot::Used(_, m) if std::ptr::eq(m.0, meta)) {
+            let old = std::mem::replace(slot, Slot::Free(free));
+            s.free = idx as u32;
+            s.live -= 1;
+            drop(s);
+            drop(old); // may free the task: outside the lock
         }
     }
 
-    /// Wakes the registered goroutine `key`, if it is still there.
-    pub(crate) fn wake(&self, key: Key) {
-        let si = ((key & !(1 << 63)) >> (IDX_BITS + GEN_BITS)) as usize;
-        let gen = ((key >> IDX_BITS) & ((1 << GEN_BITS) - 1)) as u32;
-        let idx = (key & ((1 << IDX_BITS) - 1)) as u32;
+    /// Wakes the registered goroutine `key` if the entry still holds `meta`.
+    pub(crate) fn wake(&self, key: Key, meta: *const M) {
+        let (si, idx) = Self::split(key);
         let w = {
             let s = self.shard(si);
-            match s.entries.get(idx as usize) {
-                Some((g, Some(w), _)) if *g == gen => Some(w.clone()),
+            match s.slots.get(idx) {
+                Some(Slot::Used(w, m)) if std::ptr::eq(m.0, meta) => Some(w.clone()),
                 _ => None,
             }
         };
@@ -130,11 +150,14 @@ impl<M> Registry<M> {
         let mut out = Vec::new();
         for i in 0..self.shards.len() {
             let mut s = self.shard(i);
-            let n = s.entries.len() as u32;
-            for idx in 0..n {
-                if let Some(w) = s.entries[idx as usize].1.take() {
-                    out.push(w);
-                    s.free.push(idx);
+            for idx in 0..s.slots.len() {
+                if matches!(s.slots[idx], Slot::Used(..)) {
+                    let free = s.free;
+                    if let Slot::Used(w, _) = std::mem::replace(&mut s.slots[idx], Slot::Free(free))
+                    {
+                        out.push(w);
+                    }
+                    s.free = idx as u32;
                 }
             }
             s.live = 0;
@@ -146,12 +169,12 @@ impl<M> Registry<M> {
     pub(crate) fn for_each(&self, mut f: impl FnMut(&M)) {
         for i in 0..self.shards.len() {
             let s = self.shard(i);
-            for e in s.entries.iter() {
-                if e.1.is_some() {
-                    // SAFETY: the entry holds the goroutine's waker, a reference to
+            for slot in s.slots.iter() {
+                if let Slot::Used(_, m) = slot {
+                    // SAFETY: the slot holds the goroutine's waker, a reference to
                     // its task allocation, which contains the `Meta` at this address;
-                    // the entry cannot be removed while we hold the shard lock.
-                    f(unsafe { &*e.2 .0 });
+                    // the slot cannot be freed while we hold the shard lock.
+                    f(unsafe { &*m.0 });
                 }
             }
         }
@@ -159,5 +182,54 @@ impl<M> Registry<M> {
 
     pub(crate) fn is_empty(&self) -> bool {
         (0..self.shards.len()).all(|i| self.shard(i).live == 0)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    struct Count(AtomicUsize);
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_slot_is_three_words() {
+        assert_eq!(std::mem::size_of::<Slot<u64>>(), 24);
+    }
+
+    /// A key whose slot was freed and reused by another goroutine neither wakes
+    /// nor removes the new one; free slots are reused.
+    #[test]
+    fn keys_name_one_goroutine() {
+        let r: Registry<u64> = Registry::new(2);
+        let (a, b) = (1u64, 2u64);
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let ka = r.insert(1, waker.clone(), MetaPtr(&a));
+        r.wake(ka, &a);
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        r.remove(ka, &a);
+        assert!(r.is_empty());
+        let kb = r.insert(1, waker.clone(), MetaPtr(&b));
+        assert_eq!(kb, ka, "the freed slot is reused");
+        r.wake(ka, &a);
+        r.remove(ka, &a);
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "stale key woke b");
+        assert!(!r.is_empty(), "stale key removed b");
+        let mut seen = vec![];
+        r.for_each(|m| seen.push(*m));
+        assert_eq!(seen, [2]);
+        let kc = r.insert(1, waker.clone(), MetaPtr(&a));
+        assert_ne!(kc, kb);
+        assert_eq!(r.take_all().len(), 2);
+        assert!(r.is_empty());
+        r.remove(kb, &b);
+        assert!(r.is_empty());
     }
 }

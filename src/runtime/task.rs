@@ -119,7 +119,7 @@ pin_project_lite::pin_project! {
             let key = meta.state.load(Acquire) & KEY;
             let shared = meta.shared();
             if key != 0 {
-                shared.registry.remove(key);
+                shared.registry.remove(key, meta);
             }
             let wait = meta.wait.load(Relaxed);
             if wait & super::deadlock::FOREIGN != 0 {
@@ -315,7 +315,7 @@ impl<T> JoinHandle<T> {
         let meta = self.meta();
         let key = meta.state.fetch_or(CANCEL, SeqCst) & KEY;
         if key != 0 {
-            meta.shared().registry.wake(key);
+            meta.shared().registry.wake(key, meta);
         }
     }
 }
