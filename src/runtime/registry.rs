@@ -7,8 +7,9 @@
 //! first time it returns `Pending` (goroutines that finish in their first poll, the
 //! common case of W1, never touch the registry) and unregisters when its future is
 //! dropped. The registry is sharded by worker so that registration takes an
-//! uncontended lock; a key carries a generation, so a stale key never removes another
-//! goroutine's entry.
+//! uncontended lock. A slot is three words; a key names a slot, and `remove`/`wake`
+//! check that the slot still holds the caller's goroutine (its metadata pointer), so
+//! a stale key never touches another goroutine's entry.
 
 use std::sync::Mutex;
 use std::task::Waker;
