@@ -6,6 +6,12 @@
 //! release store of `selected(0)` lets the woken owner finish without locking
 //! again. Inside a `select` the node points at the select's shared `Ctx` instead,
 //! and the select drives it through [`Branch`](super::case::Branch).
+//!
+//! Nothing a waiting operation needs is written before it waits: a new operation
+//! writes its value slot and one status byte; the node's links and owner are
+//! written when it is queued, its own `Ctx` when a plain operation first queues.
+//! A `select!` builds its case futures and moves them into place on every select,
+//! so a ready select pays for two words per case, not for four wait queues.
 
 use std::future::Future;
 use std::mem::MaybeUninit;
