@@ -181,6 +181,21 @@ impl<M> Registry<M> {
         }
     }
 
+    /// Forgets every free slot (the registry is empty: a run has ended), so that
+    /// the next run fills its slots front to back instead of in the scattered
+    /// order the last run's goroutines ended in. Keys of the last run stay safe:
+    /// `remove` and `wake` check the slot's goroutine.
+    pub(crate) fn reset(&self) {
+        for i in 0..self.shards.len() {
+            let mut s = self.shard(i);
+            debug_assert_eq!(s.live, 0);
+            if s.live == 0 {
+                s.slots.clear();
+                s.free = NIL;
+            }
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         (0..self.shards.len()).all(|i| self.shard(i).live == 0)
     }
@@ -232,5 +247,14 @@ mod tests {
         assert!(r.is_empty());
         r.remove(kb, &b);
         assert!(r.is_empty());
+        // A new run starts from the front; the old run's keys do nothing.
+        r.reset();
+        let kd = r.insert(1, waker.clone(), MetaPtr(&b));
+        assert_eq!(kd & 0xffff_ffff, 0);
+        r.wake(kc, &a);
+        r.remove(kc, &a);
+        assert!(!r.is_empty());
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert_eq!(r.take_all().len(), 1);
     }
 }

@@ -146,6 +146,7 @@ impl Shared {
     pub(crate) fn retire(&'static self) {
         debug_assert!(self.run.closed.load(SeqCst));
         debug_assert!(self.injector.is_empty() && self.registry.is_empty());
+        self.registry.reset();
         self.run.reset_to(Run::new(self.slots.len()));
         RETIRED.lock().unwrap_or_else(|e| e.into_inner()).push(self);
     }
