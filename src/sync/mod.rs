@@ -24,6 +24,7 @@
 //! [`Waker`]: std::task::Waker
 
 mod errgroup;
+mod lazy;
 mod mutex;
 mod once;
 mod rwmutex;

@@ -76,13 +76,13 @@
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
-use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use event_listener::{Event, EventListener};
 
+use super::lazy::Lazy;
 use crate::loom::spin_hint;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 
@@ -118,26 +118,22 @@ pub(crate) struct RawMutex {
     starve_event: Event,
 }
 
-/// `Waiter::flags`: counted in the state's waiter count.
+/// A [`Waiter`] flag: counted in the state's waiter count.
 const W_REGISTERED: u8 = 1;
 /// Counted in the state's starver count.
 const W_STARVER: u8 = 2;
 /// A `_blocking` wait: spends no cooperative budget (its `block_on` loop on a
 /// worker thread would otherwise spin on an exhausted budget forever).
 const W_BLOCKING: u8 = 4;
-/// `Waiter::slow` is initialised.
-const W_SLOW: u8 = 8;
 
 /// A waiter's bookkeeping, kept in the `lock()` future. A lock that succeeds on
-/// the fast path writes only `flags` (one byte): the listener and the start time
-/// are written when the waiter first takes the slow path, so building the future
-/// and moving it into the awaiting state machine costs two words.
-pub(crate) struct Waiter {
-    flags: u8,
-    slow: MaybeUninit<SlowWait>,
-}
+/// the fast path writes only the flags byte: the listener and the start time are
+/// written when the waiter first takes the slow path (see `sync::lazy` for why).
+#[derive(Default)]
+pub(crate) struct Waiter(Lazy<SlowWait>);
 
 /// The slow-path part of a [`Waiter`].
+#[derive(Default)]
 struct SlowWait {
     listener: Option<EventListener>,
     /// When it first registered (for the 1 ms starvation threshold).
@@ -145,98 +141,55 @@ struct SlowWait {
     since: Option<std::time::Instant>,
 }
 
-impl Default for Waiter {
-    #[inline]
-    fn default() -> Self {
-        Waiter {
-            flags: 0,
-            slow: MaybeUninit::uninit(),
-        }
-    }
-}
-
-impl Drop for Waiter {
-    #[inline]
-    fn drop(&mut self) {
-        if self.flags & W_SLOW != 0 {
-            // SAFETY: initialised (W_SLOW), dropped once.
-            unsafe { self.slow.assume_init_drop() }
-        }
-    }
-}
-
 impl Waiter {
     #[inline]
-    fn flag(&self, f: u8) -> bool {
-        self.flags & f != 0
-    }
-
-    #[inline]
     fn set_flag(&mut self, f: u8, on: bool) {
-        if on {
-            self.flags |= f;
-        } else {
-            self.flags &= !f;
-        }
+        self.0.set(f, on)
     }
 
     /// Counted in the state's waiter count.
     #[inline]
     fn registered(&self) -> bool {
-        self.flag(W_REGISTERED)
+        self.0.any(W_REGISTERED)
     }
 
     /// Counted in the state's starver count.
     #[inline]
     fn starver(&self) -> bool {
-        self.flag(W_STARVER)
+        self.0.any(W_STARVER)
     }
 
     /// A `_blocking` wait (see `W_BLOCKING`).
     #[inline]
     pub(crate) fn blocking(&self) -> bool {
-        self.flag(W_BLOCKING)
+        self.0.any(W_BLOCKING)
     }
 
     /// Makes this a `_blocking` wait.
     pub(crate) fn set_blocking(&mut self) {
-        self.flags |= W_BLOCKING;
+        self.0.set(W_BLOCKING, true)
     }
 
     /// The slow-path part, written on first use.
     #[inline]
     fn slow(&mut self) -> &mut SlowWait {
-        if self.flags & W_SLOW == 0 {
-            self.slow.write(SlowWait {
-                listener: None,
-                #[cfg(not(loom))]
-                since: None,
-            });
-            self.flags |= W_SLOW;
-        }
-        // SAFETY: initialised just above or before.
-        unsafe { self.slow.assume_init_mut() }
+        self.0.get_or_init()
     }
 
     /// The listener, if the waiter holds one.
     #[inline]
     fn listener(&mut self) -> Option<&mut EventListener> {
-        if self.flags & W_SLOW == 0 {
-            return None;
-        }
-        // SAFETY: initialised (W_SLOW).
-        unsafe { self.slow.assume_init_mut() }.listener.as_mut()
+        self.0.get_mut().and_then(|s| s.listener.as_mut())
     }
 
     /// Whether the waiter holds a listener.
     #[inline]
     fn has_listener(&self) -> bool {
-        // SAFETY: initialised when W_SLOW is set.
-        self.flags & W_SLOW != 0 && unsafe { self.slow.assume_init_ref() }.listener.is_some()
+        self.0.get().is_some_and(|s| s.listener.is_some())
     }
 
     fn set_listener(&mut self, l: Option<EventListener>) {
-        if l.is_some() || self.flags & W_SLOW != 0 {
+        if l.is_some() || self.0.is_init() {
             self.slow().listener = l;
         }
     }
@@ -256,11 +209,10 @@ impl Waiter {
     fn starving(&self) -> bool {
         #[cfg(not(loom))]
         {
-            // SAFETY: initialised when W_SLOW is set.
-            self.flags & W_SLOW != 0
-                && unsafe { self.slow.assume_init_ref() }
-                    .since
-                    .is_some_and(|t| t.elapsed() > std::time::Duration::from_millis(1))
+            self.0
+                .get()
+                .and_then(|s| s.since)
+                .is_some_and(|t| t.elapsed() > std::time::Duration::from_millis(1))
         }
         #[cfg(loom)]
         {

@@ -44,13 +44,13 @@
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
-use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use event_listener::{Event, EventListener};
 
+use super::lazy::Lazy;
 use super::mutex::{RawMutex, Waiter};
 use crate::loom::sync::atomic::{AtomicU64, Ordering::SeqCst};
 
@@ -110,12 +110,10 @@ impl RawRw {
     /// Drives a read lock: `Ready` once this reader is active.
     #[inline]
     fn poll_read(&self, r: &mut ReadWait, cx: &mut Context<'_>) -> Poll<()> {
-        if r.flags & (R_QUEUED | R_BLOCKING) == 0
-            && crate::runtime::coop::poll_proceed(cx).is_pending()
-        {
+        if !r.0.any(R_QUEUED | R_BLOCKING) && crate::runtime::coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        if r.flags & R_QUEUED == 0 && self.try_read() {
+        if !r.0.any(R_QUEUED) && self.try_read() {
             return Poll::Ready(());
         }
         self.poll_read_slow(r, cx)
@@ -177,7 +175,7 @@ impl RawRw {
 
     #[inline]
     fn cancel_read(&self, r: &mut ReadWait) {
-        if r.flags & (R_QUEUED | R_SLOW) != 0 {
+        if r.0.any(R_QUEUED) || r.0.is_init() {
             self.cancel_read_slow(r);
         }
     }
@@ -257,101 +255,52 @@ impl RawRw {
     }
 }
 
-/// `ReadWait::flags`: a `read_blocking` wait (spends no cooperative budget, see
+/// A [`ReadWait`] flag: a `read_blocking` wait (spends no cooperative budget, see
 /// `mutex::Waiter`).
 const R_BLOCKING: u8 = 1;
-/// Queued behind a writer: `slow.gen` is the generation it waits to see end.
+/// Queued behind a writer: the slow part's `gen` is the generation it waits to
+/// see end.
 const R_QUEUED: u8 = 2;
-/// `slow` is initialised.
-const R_SLOW: u8 = 4;
 /// The future has returned its guard.
-const R_DONE: u8 = 8;
+const R_DONE: u8 = 4;
 
-/// A reader's bookkeeping. A read lock taken on the fast path writes only `flags`:
-/// the listener and the queued generation are written when the reader first has
-/// to wait (see `mutex::Waiter`, which does the same and says why).
-struct ReadWait {
-    flags: u8,
-    slow: MaybeUninit<ReadSlow>,
-}
+/// A reader's bookkeeping. A read lock taken on the fast path writes only the
+/// flags byte: the listener and the queued generation are written when the reader
+/// first has to wait (see `sync::lazy`).
+struct ReadWait(Lazy<ReadSlow>);
 
+#[derive(Default)]
 struct ReadSlow {
     listener: Option<EventListener>,
     gen: u64,
 }
 
 impl ReadWait {
-    #[inline]
-    fn new() -> Self {
-        ReadWait {
-            flags: 0,
-            slow: MaybeUninit::uninit(),
-        }
-    }
-
-    #[inline]
-    fn slow(&mut self) -> &mut ReadSlow {
-        if self.flags & R_SLOW == 0 {
-            self.slow.write(ReadSlow {
-                listener: None,
-                gen: 0,
-            });
-            self.flags |= R_SLOW;
-        }
-        // SAFETY: initialised just above or before.
-        unsafe { self.slow.assume_init_mut() }
-    }
-
     /// The generation it is queued in, if queued.
     #[inline]
     fn queued_gen(&self) -> Option<u64> {
-        if self.flags & R_QUEUED == 0 {
+        if !self.0.any(R_QUEUED) {
             return None;
         }
-        // SAFETY: R_QUEUED is only set after `slow()` initialised the part.
-        Some(unsafe { self.slow.assume_init_ref() }.gen)
+        self.0.get().map(|s| s.gen)
     }
 
     fn set_queued_gen(&mut self, g: Option<u64>) {
-        match g {
-            Some(g) => {
-                self.slow().gen = g;
-                self.flags |= R_QUEUED;
-            }
-            None => self.flags &= !R_QUEUED,
+        if let Some(g) = g {
+            self.0.get_or_init().gen = g;
         }
+        self.0.set(R_QUEUED, g.is_some());
     }
 
     #[inline]
     fn listener(&mut self) -> Option<&mut EventListener> {
-        if self.flags & R_SLOW == 0 {
-            return None;
-        }
-        // SAFETY: initialised (R_SLOW).
-        unsafe { self.slow.assume_init_mut() }.listener.as_mut()
+        self.0.get_mut().and_then(|s| s.listener.as_mut())
     }
 
     fn set_listener(&mut self, l: Option<EventListener>) {
-        if l.is_some() || self.flags & R_SLOW != 0 {
-            self.slow().listener = l;
+        if l.is_some() || self.0.is_init() {
+            self.0.get_or_init().listener = l;
         }
-    }
-}
-
-impl Drop for ReadWait {
-    #[inline(always)]
-    fn drop(&mut self) {
-        if self.flags & R_SLOW != 0 {
-            self.drop_slow();
-        }
-    }
-}
-
-impl ReadWait {
-    #[inline(never)]
-    fn drop_slow(&mut self) {
-        // SAFETY: initialised (R_SLOW), dropped once (only from `drop`).
-        unsafe { self.slow.assume_init_drop() }
     }
 }
 
@@ -452,7 +401,7 @@ impl<T: ?Sized> RwMutex<T> {
     pub fn read(&self) -> ReadFuture<'_, T> {
         ReadFuture {
             lock: self,
-            wait: ReadWait::new(),
+            wait: ReadWait(Lazy::new()),
         }
     }
 
@@ -532,7 +481,7 @@ impl<T: ?Sized> RwMutex<T> {
     #[track_caller]
     pub fn read_blocking(&self) -> RwMutexReadGuard<'_, T> {
         let mut fut = self.read();
-        fut.wait.flags |= R_BLOCKING;
+        fut.wait.0.set(R_BLOCKING, true);
         crate::runtime::deadlock::blocking("RwMutex::read_blocking", "m.read().await", || {
             futures_lite::future::block_on(fut)
         })
@@ -603,15 +552,16 @@ pub struct ReadFuture<'a, T: ?Sized> {
 
 impl<'a, T: ?Sized> Future for ReadFuture<'a, T> {
     type Output = RwMutexReadGuard<'a, T>;
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         assert!(
-            this.wait.flags & R_DONE == 0,
+            !this.wait.0.any(R_DONE),
             "`ReadFuture` polled after completion"
         );
         match this.lock.raw.poll_read(&mut this.wait, cx) {
             Poll::Ready(()) => {
-                this.wait.flags |= R_DONE;
+                this.wait.0.set(R_DONE, true);
                 Poll::Ready(RwMutexReadGuard { lock: this.lock })
             }
             Poll::Pending => Poll::Pending,
