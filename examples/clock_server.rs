@@ -67,7 +67,9 @@ fn options() -> Options {
 }
 
 fn usage(msg: &str) -> ! {
-    eprintln!("clock_server: {msg}\nusage: clock_server [--addr HOST:PORT] [--sequential] [--clients N] [--ticks K]");
+    eprintln!(
+        "clock_server: {msg}\nusage: clock_server [--addr HOST:PORT] [--sequential] [--clients N] [--ticks K]"
+    );
     std::process::exit(2)
 }
 

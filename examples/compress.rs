@@ -8,8 +8,8 @@
 //!
 //! Reading, compressing and writing are blocking calls, so each goroutine runs them
 //! with `goro::unblock` (on the blocking pool) instead of stalling a worker thread.
-use flate2::write::GzEncoder;
 use flate2::Compression;
+use flate2::write::GzEncoder;
 use goro::sync::WaitGroup;
 use std::io::Write;
 use std::path::{Path, PathBuf};

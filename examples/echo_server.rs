@@ -63,7 +63,9 @@ fn main() -> io::Result<()> {
             }
             "--shout" => shout = true,
             other => {
-                eprintln!("echo_server: unknown argument {other:?}\nusage: echo_server [--addr HOST:PORT] [--clients N] [--shout]");
+                eprintln!(
+                    "echo_server: unknown argument {other:?}\nusage: echo_server [--addr HOST:PORT] [--clients N] [--shout]"
+                );
                 std::process::exit(2);
             }
         }

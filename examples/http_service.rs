@@ -39,9 +39,9 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -50,7 +50,7 @@ use goro::net::{TcpListener, TcpStream};
 use goro::sync::WaitGroup;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -294,7 +294,7 @@ async fn sum(req: Request<Incoming>) -> Response<Full<Bytes>> {
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("body over {MAX_BODY} bytes"),
-            )
+            );
         }
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("reading body: {e}")),
     };
@@ -379,6 +379,8 @@ fn watch_signals(cancel: CancelFn) -> io::Result<()> {
 }
 
 fn usage(msg: &str) -> ! {
-    eprintln!("http_service: {msg}\nusage: http_service [--addr HOST:PORT] [--requests N] [--drain-secs S]");
+    eprintln!(
+        "http_service: {msg}\nusage: http_service [--addr HOST:PORT] [--requests N] [--drain-secs S]"
+    );
     std::process::exit(2)
 }

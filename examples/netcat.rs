@@ -28,7 +28,9 @@ fn main() -> io::Result<()> {
             "--addr" => addr = args.next().expect("--addr HOST:PORT"),
             "--no-stdin" => send_stdin = false,
             other => {
-                eprintln!("netcat: unknown argument {other:?}\nusage: netcat [--addr HOST:PORT] [--no-stdin]");
+                eprintln!(
+                    "netcat: unknown argument {other:?}\nusage: netcat [--addr HOST:PORT] [--no-stdin]"
+                );
                 std::process::exit(2);
             }
         }

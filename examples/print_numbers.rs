@@ -18,7 +18,7 @@
 //! cargo run --example print_numbers
 //! ```
 use futures_lite::StreamExt;
-use goro::{chan, go, Sender};
+use goro::{Sender, chan, go};
 
 async fn fibonacci(n: usize, c: Sender<u64>) {
     let (mut x, mut y) = (0, 1);

@@ -195,8 +195,7 @@ pub async fn simulate(unit: Duration) -> Vec<(Duration, String)> {
     let mut left: Vec<String> = limiter.clients.lock().await.keys().cloned().collect();
     left.sort();
     limiter.say(format!("done; clients still tracked: {}", left.join(", ")));
-    let log = std::mem::take(&mut *limiter.log.lock().unwrap());
-    log
+    std::mem::take(&mut *limiter.log.lock().unwrap())
 }
 
 fn main() {

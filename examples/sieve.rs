@@ -23,7 +23,7 @@
 //! ```text
 //! cargo run --example sieve
 //! ```
-use goro::{chan, go, Receiver, Sender};
+use goro::{Receiver, Sender, chan, go};
 
 async fn generate(ch: Sender<u32>) {
     let mut i = 2;

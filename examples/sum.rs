@@ -19,7 +19,7 @@
 //! ```text
 //! cargo run --example sum
 //! ```
-use goro::{chan, go, Sender};
+use goro::{Sender, chan, go};
 
 async fn sum(s: Vec<i64>, c: Sender<i64>) {
     let total = s.iter().sum();

@@ -22,7 +22,7 @@
 //! ```text
 //! cargo run --release --example whispers
 //! ```
-use goro::{chan, go, Receiver, Sender};
+use goro::{Receiver, Sender, chan, go};
 
 async fn whisper(left: Sender<u64>, right: Receiver<u64>) {
     let x = right.recv().await.unwrap();

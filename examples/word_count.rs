@@ -68,8 +68,7 @@ fn main() {
             for h in handles {
                 h.await.expect("a counter panicked");
             }
-            let map = std::mem::take(&mut *counts.lock().await);
-            map
+            std::mem::take(&mut *counts.lock().await)
         }
     });
 

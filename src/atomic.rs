@@ -25,8 +25,8 @@
 //!   Share them with `Arc` or a `static`.
 
 use std::fmt;
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 macro_rules! atomic_int {
     ($(#[$doc:meta])* $name:ident, $t:ty, $std:ty, $go:literal) => {

@@ -125,11 +125,11 @@ pub mod test;
 pub mod time;
 
 pub use chan::{
-    chan, Receiver, RecvFuture, SendError, SendFuture, Sender, TryRecvError, TrySendError,
+    Receiver, RecvFuture, SendError, SendFuture, Sender, TryRecvError, TrySendError, chan,
 };
 #[cfg(feature = "macros")]
 pub use goro_macros::{main, test};
 pub use runtime::{
-    go, num_goroutines, run, unblock, yield_now, Builder, JoinError, JoinHandle, Runtime,
+    Builder, JoinError, JoinHandle, Runtime, go, num_goroutines, run, unblock, yield_now,
 };
 pub use select::{Select, SelectFuture, Selected};

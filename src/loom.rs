@@ -20,11 +20,11 @@ pub(crate) mod sync {
     pub(crate) mod atomic {
         #[cfg(loom)]
         pub(crate) use ::loom::sync::atomic::{
-            fence, AtomicBool, AtomicIsize, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
+            AtomicBool, AtomicIsize, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, fence,
         };
         #[cfg(not(loom))]
         pub(crate) use std::sync::atomic::{
-            fence, AtomicBool, AtomicIsize, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
+            AtomicBool, AtomicIsize, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, fence,
         };
 
         pub(crate) use std::sync::atomic::Ordering;

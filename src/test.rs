@@ -245,7 +245,7 @@ impl Future for WaitFuture {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        use crate::runtime::wait::{Wait, WaitKind, THIS_BUBBLE};
+        use crate::runtime::wait::{THIS_BUBBLE, Wait, WaitKind};
         let this = &mut *self;
         if this.done {
             return Poll::Ready(());

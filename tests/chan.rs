@@ -244,9 +244,11 @@ fn stream_drop_while_parked_is_clean() {
     use futures_core::Stream;
     let (tx, mut rx) = chan::<u32>(0);
     let (_c, w) = counting_waker();
-    assert!(std::pin::Pin::new(&mut rx)
-        .poll_next(&mut Context::from_waker(&w))
-        .is_pending());
+    assert!(
+        std::pin::Pin::new(&mut rx)
+            .poll_next(&mut Context::from_waker(&w))
+            .is_pending()
+    );
     let rx2 = rx.clone();
     drop(rx);
     assert_eq!(tx.try_send(1), Err(TrySendError::Full(1)));

@@ -12,8 +12,8 @@ use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
 use common::run_within;
-use futures_lite::io::{AsyncBufReadExt, BufReader};
 use futures_lite::AsyncWriteExt;
+use futures_lite::io::{AsyncBufReadExt, BufReader};
 use goro::net::{ReadHalf, TcpListener, TcpStream};
 use goro::time::timeout;
 

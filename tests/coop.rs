@@ -12,8 +12,8 @@
 mod common;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 use goro::Runtime;

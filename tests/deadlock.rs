@@ -148,7 +148,7 @@ fn check(case: &Case) -> Result<String, String> {
             None => {
                 return Ok(format!(
                     " (skipped: examples/{ex} not built from this source)"
-                ))
+                ));
             }
         },
         None => {

@@ -18,7 +18,7 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use goro::context::{CancelFn, Context};
 use goro::net::{TcpListener, TcpStream};
 use goro::time::timeout;
-use http_service::{serve, Config, Stats};
+use http_service::{Config, Stats, serve};
 
 struct Response {
     status: u16,

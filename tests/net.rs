@@ -157,9 +157,10 @@ fn split_halves_in_two_goroutines() {
         r.read_to_end(&mut got).await?;
         writer.await.unwrap()?;
         assert_eq!(got.len(), N);
-        assert!(got
-            .chunks(4096)
-            .all(|c| c.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8)));
+        assert!(
+            got.chunks(4096)
+                .all(|c| c.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8))
+        );
         assert!(r.get_ref().local_addr().is_ok());
         io::Result::Ok(())
     })
@@ -385,9 +386,11 @@ fn zero_length_reads_and_writes_return_at_once() {
         let mut conn = TcpStream::connect(listener.local_addr()?).await?;
         let (mut server, _) = listener.accept().await?;
         let mut b = [0; 1];
-        assert!(timeout(Duration::from_millis(20), conn.read(&mut b))
-            .await
-            .is_err());
+        assert!(
+            timeout(Duration::from_millis(20), conn.read(&mut b))
+                .await
+                .is_err()
+        );
         assert_eq!(
             timeout(Duration::from_secs(5), conn.read(&mut [])).await??,
             0

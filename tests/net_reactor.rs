@@ -141,8 +141,8 @@ fn concurrent_readers_of_one_stream_wait_quietly() {
     // other in a loop; when bytes arrive both get one.
     common::run_within(20, async {
         use std::future::Future;
-        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
         use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
         let (a, mut b) = UnixStream::pair().unwrap();
         let polls = Arc::new(AtomicUsize::new(0));
         let readers: Vec<_> = (0..2)

@@ -3,8 +3,8 @@ mod common;
 
 use common::{run_within, within};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
 #[test]
@@ -301,9 +301,13 @@ fn gomaxprocs_env_sets_workers() {
     // Only this test reads GOMAXPROCS in this binary's tests (others use builders
     // or do not depend on the count).
     within(10, || {
-        std::env::set_var("GOMAXPROCS", "3");
+        // SAFETY: other threads of this binary read the environment only through
+        // std (goro's own GOMAXPROCS read), which takes the same lock as `set_var`
+        // and `remove_var`; nothing here reads it from C (no DNS, no locale).
+        unsafe { std::env::set_var("GOMAXPROCS", "3") };
         let rt = goro::Runtime::new();
-        std::env::remove_var("GOMAXPROCS");
+        // SAFETY: as above.
+        unsafe { std::env::remove_var("GOMAXPROCS") };
         assert_eq!(rt.workers(), 3);
     });
 }

@@ -6,11 +6,11 @@ mod common;
 use common::{counting_waker, poll_with, run_within, within};
 use futures_lite::future;
 use goro::chan::{SendError, TryRecvError, TrySendError};
-use goro::{chan, go, select, Select, Selected};
+use goro::{Select, Selected, chan, go, select};
 use std::future::Future;
-use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 

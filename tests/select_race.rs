@@ -15,8 +15,8 @@
 mod common;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 
 use goro::{Receiver, Runtime, Select, Sender};
 

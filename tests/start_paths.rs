@@ -7,8 +7,8 @@
 mod common;
 
 use common::within;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::thread::ThreadId;
 use std::time::Duration;
 

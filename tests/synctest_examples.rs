@@ -46,8 +46,8 @@ fn rate_limiter_evicts_idle_clients_at_exact_instants() {
         .map(|(t, l)| (*t, l.split_whitespace().nth(2).unwrap()))
         .collect();
     evicted.sort(); // one sweep evicts in the map's order
-                    // carol was last seen at 0.5 s, dave at 0.2 s: idle > 3 s at the 4 s sweep;
-                    // alice's last request was at 2 s: evicted at the 6 s sweep.
+    // carol was last seen at 0.5 s, dave at 0.2 s: idle > 3 s at the 4 s sweep;
+    // alice's last request was at 2 s: evicted at the 6 s sweep.
     assert_eq!(
         evicted,
         [

@@ -8,9 +8,9 @@
 mod common;
 
 use common::{run_within, within};
-use goro::time::{after, sleep, sleep_until, tick, timeout, Elapsed, Ticker, Timer};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use goro::time::{Elapsed, Ticker, Timer, after, sleep, sleep_until, tick, timeout};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 /// Yields until `cond` holds (a bounded wait on a condition, not a guessed sleep;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{run_within, within};
-use goro::time::{after, sleep, Timer};
+use goro::time::{Timer, after, sleep};
 use std::future::Future;
 use std::sync::Mutex;
 use std::task::{Context, Waker};

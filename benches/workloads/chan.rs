@@ -11,11 +11,11 @@
 //! `Receiver` behind an `Arc<tokio::sync::Mutex<_>>`. The W7 gate for tokio is a
 //! `watch` channel (its `Receiver` is cloneable, and dropping the sender wakes
 //! every `changed()`).
-use super::common::{rss_bytes, scaled, smol_main, tokio_main, Workload};
+use super::common::{Workload, rss_bytes, scaled, smol_main, tokio_main};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Spawns a task and gives back a future of its output: lets the goro-channel

@@ -29,8 +29,8 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -151,25 +151,27 @@ fn two_thread_ping_pong(r: usize, sleep: bool) -> f64 {
     let pong = Arc::new(AtomicU64::new(EMPTY));
     let main = std::thread::current();
     let (pi, po) = (ping.clone(), pong.clone());
-    let echo = std::thread::spawn(move || loop {
-        let mut v = EMPTY;
-        let mut ready = || {
-            v = pi.swap(EMPTY, Acquire);
-            v != EMPTY
-        };
-        if sleep {
-            while !ready() {
-                std::thread::park();
+    let echo = std::thread::spawn(move || {
+        loop {
+            let mut v = EMPTY;
+            let mut ready = || {
+                v = pi.swap(EMPTY, Acquire);
+                v != EMPTY
+            };
+            if sleep {
+                while !ready() {
+                    std::thread::park();
+                }
+            } else {
+                spin_until(ready);
             }
-        } else {
-            spin_until(ready);
-        }
-        if v == STOP {
-            return;
-        }
-        po.store(v + 1, Release);
-        if sleep {
-            main.unpark();
+            if v == STOP {
+                return;
+            }
+            po.store(v + 1, Release);
+            if sleep {
+                main.unpark();
+            }
         }
     });
     let echo_thread = echo.thread().clone();

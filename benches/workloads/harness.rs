@@ -298,7 +298,10 @@ pub fn fmt_num(v: f64) -> String {
 }
 
 fn print_table(o: &Options, workers: usize, wi: usize, sel: &[&Workload], res: &Results) {
-    println!("\nworkers = {workers}, scale = {}, {} rep(s): median (min-max); ratio = goro / peer, < 1: goro faster", o.scale, o.reps);
+    println!(
+        "\nworkers = {workers}, scale = {}, {} rep(s): median (min-max); ratio = goro / peer, < 1: goro faster",
+        o.scale, o.reps
+    );
     println!(
         "{:<4} {:<15} {:>20} {:>20} {:>20} {:>20} {:>8} {:>8} {:>8}",
         "id", "unit", "goro", "tokio", "smol", "go", "/tokio", "/smol", "/go"
@@ -506,7 +509,11 @@ fn build_profile() -> String {
         get("opt-level", "3"),
         get("lto", "false"),
         get("codegen-units", "16"),
-        if cfg!(debug_assertions) { "ON (not an optimized build!)" } else { "off" }
+        if cfg!(debug_assertions) {
+            "ON (not an optimized build!)"
+        } else {
+            "off"
+        }
     )
 }
 

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::common::{scaled, Workload};
+use super::common::{Workload, scaled};
 
 const C: usize = 100;
 const SIZE: usize = 64;

@@ -7,7 +7,7 @@
 //! `main.tsv` in the results folder is the headline section (this machine, made by
 //! `benches/report.sh`); every other `*.tsv` there (another machine's run, e.g. a
 //! 16-core sweep from the bundle) becomes a dated section of its own, newest first.
-use super::harness::{fmt_num, fmt_ratio, stats, PEERS};
+use super::harness::{PEERS, fmt_num, fmt_ratio, stats};
 use super::svg;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,11 +27,26 @@ const NAMES: &[(&str, &str)] = &[
 ];
 
 const FLOORS: &[(&str, &str)] = &[
-    ("floor-poll", "two futures on one thread handing a value over: two wakes and two polls per round trip (no runtime can keep both sides on one worker for less)"),
-    ("floor-spin", "two threads on two cores bouncing a value through atomics, spinning: two cache-line transfers per round trip"),
-    ("floor-futex", "the same two threads, each sleeping in the kernel (futex) until woken: the cost when both sides sleep every time"),
-    ("floor-ring", "one producer and one consumer thread on a lock-free ring of cache-line slots: one cache-line transfer per message"),
-    ("floor-kernel", "the same TCP traffic over blocking sockets with no runtime (client write, server read, server write, client read)"),
+    (
+        "floor-poll",
+        "two futures on one thread handing a value over: two wakes and two polls per round trip (no runtime can keep both sides on one worker for less)",
+    ),
+    (
+        "floor-spin",
+        "two threads on two cores bouncing a value through atomics, spinning: two cache-line transfers per round trip",
+    ),
+    (
+        "floor-futex",
+        "the same two threads, each sleeping in the kernel (futex) until woken: the cost when both sides sleep every time",
+    ),
+    (
+        "floor-ring",
+        "one producer and one consumer thread on a lock-free ring of cache-line slots: one cache-line transfer per message",
+    ),
+    (
+        "floor-kernel",
+        "the same TCP traffic over blocking sockets with no runtime (client write, server read, server write, client read)",
+    ),
 ];
 
 fn name(id: &str) -> &'static str {

@@ -4,9 +4,9 @@
 //! tokio and smol have no WaitGroup: their versions count down an atomic and the
 //! last task signals (tokio: `Notify`, which keeps a permit; smol: an
 //! `event_listener::Event`), the way their users write it.
-use super::common::{scaled, smol_main, tokio_main, Countdown, Workload};
-use std::sync::atomic::{AtomicUsize, Ordering::*};
+use super::common::{Countdown, Workload, scaled, smol_main, tokio_main};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::time::Instant;
 
 pub fn workloads() -> Vec<Workload> {

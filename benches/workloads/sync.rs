@@ -1,6 +1,6 @@
 //! W6 mutex (sync issue): G goroutines each lock a shared mutex, increment a counter
 //! and unlock, K times. G = 1,000 x scale; K = 1,000 is not scaled (as in Go's version, benches/go).
-use super::common::{scaled, smol_main, tokio_main, Workload};
+use super::common::{Workload, scaled, smol_main, tokio_main};
 use std::sync::Arc;
 use std::time::Instant;
 

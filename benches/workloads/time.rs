@@ -9,9 +9,9 @@
 //!
 //! W8: N goroutines each sleep `i mod 1000` ms, then signal a WaitGroup (tokio and
 //! smol: an atomic count-down whose last task signals); wall seconds.
-use super::common::{scaled, smol_main, tokio_main, Countdown, Workload};
-use std::sync::atomic::{AtomicUsize, Ordering::*};
+use super::common::{Countdown, Workload, scaled, smol_main, tokio_main};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::time::{Duration, Instant};
 
 pub fn workloads() -> Vec<Workload> {

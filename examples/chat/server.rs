@@ -30,11 +30,11 @@ use std::io;
 use std::net::Shutdown;
 use std::time::Duration;
 
-use futures_lite::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use futures_lite::AsyncWriteExt;
+use futures_lite::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use goro::net::{TcpListener, TcpStream};
 use goro::sync::WaitGroup;
-use goro::{chan, select, Receiver, Sender};
+use goro::{Receiver, Sender, chan, select};
 
 /// How many messages may wait for a client's writer before new ones are dropped
 /// for that client.

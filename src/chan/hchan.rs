@@ -22,7 +22,7 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
-use super::lock::{lock, Locked, Mutex, MutexGuard, RawLock};
+use super::lock::{Locked, Mutex, MutexGuard, RawLock, lock};
 use super::waiter::{Ctx, Node, WaitQueue};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 

@@ -11,7 +11,7 @@
 //! under the channel lock, which loom does model); the stress tests in
 //! `tests/select.rs` cover those.
 
-use crate::chan::{chan, TryRecvError};
+use crate::chan::{TryRecvError, chan};
 use futures_lite::future::poll_once;
 use loom::future::block_on;
 use loom::thread;

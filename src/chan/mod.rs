@@ -83,7 +83,7 @@ use std::task::{Context, Poll};
 pub use errors::{SendError, TryRecvError, TrySendError};
 pub use op::{OwnedRecvFuture, RecvFuture, SendFuture};
 
-use hchan::{wake, Chan, RecvStep, SendStep, COUNT_ORD};
+use hchan::{COUNT_ORD, Chan, RecvStep, SendStep, wake};
 use op::OpCore;
 
 /// Creates a channel of capacity `cap`: `0` is unbuffered (a send completes only

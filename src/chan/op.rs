@@ -19,11 +19,11 @@ use std::pin::Pin;
 use std::ptr;
 use std::task::{Context, Poll, Waker};
 
-use super::case::{Branch, TakeOutput};
-use super::hchan::{wake, Chan, Inner, RecvStep, SendStep};
-use super::lock::RawLock;
-use super::waiter::{selected, Ctx, Node, WaitQueue, DONE as CTX_DONE, WAITING as CTX_WAITING};
 use super::SendError;
+use super::case::{Branch, TakeOutput};
+use super::hchan::{Chan, Inner, RecvStep, SendStep, wake};
+use super::lock::RawLock;
+use super::waiter::{Ctx, DONE as CTX_DONE, Node, WAITING as CTX_WAITING, WaitQueue, selected};
 use crate::loom::sync::atomic::Ordering;
 
 /// Not queued, nothing done.

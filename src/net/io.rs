@@ -29,13 +29,13 @@ mod epoll {
     use std::net::SocketAddr;
     use std::os::fd::AsFd;
     use std::pin::Pin;
-    use std::task::{ready, Context, Poll};
+    use std::task::{Context, Poll, ready};
 
     use futures_lite::io::{AsyncRead, AsyncWrite};
     use rustix::net::{AddressFamily, SocketFlags, SocketType};
 
     use crate::runtime::coop;
-    use crate::runtime::io::reactor::{Reactor, Registration, READ, WRITE};
+    use crate::runtime::io::reactor::{READ, Reactor, Registration, WRITE};
 
     /// A non-blocking socket registered with goro's reactor.
     pub(crate) struct Io<T: AsFd> {
@@ -301,7 +301,7 @@ mod epoll {
 #[cfg(not(goro_epoll))]
 mod portable {
     use std::io;
-    use std::task::{ready, Context, Poll};
+    use std::task::{Context, Poll, ready};
 
     use async_io::Async;
 

@@ -5,10 +5,10 @@ use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use super::addr::{each_addr, op_error, resolve, ToSocketAddrs};
+use super::addr::{ToSocketAddrs, each_addr, op_error, resolve};
 use super::io::Io;
 use super::split::{ReadHalf, WriteHalf};
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::io::Io;
 
 use super::addr::sealed::Addrs;
-use super::addr::{each_addr, op_error, resolve, ToSocketAddrs};
+use super::addr::{ToSocketAddrs, each_addr, op_error, resolve};
 
 /// A UDP socket (Go's `*net.UDPConn`).
 ///

@@ -128,7 +128,7 @@ impl<T> std::fmt::Debug for UnblockFuture<T> {
 impl<T> Future for UnblockFuture<T> {
     type Output = T;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        use super::wait::{poll_on, Wait, WaitKind};
+        use super::wait::{Wait, WaitKind, poll_on};
         poll_on(cx, Wait::plain(WaitKind::Unblock), |cx| {
             Pin::new(&mut self.task).poll(cx)
         })

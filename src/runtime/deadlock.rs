@@ -75,7 +75,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
-use super::wait::{WaitKind, WAITS};
+use super::wait::{WAITS, WaitKind};
 
 /// How long worker 0 stays parked quiet before it first checks for a deadlock. Not
 /// a guess about other threads (the check is exact): it only spares a program whose

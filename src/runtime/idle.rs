@@ -34,7 +34,7 @@
 //! The loom model `runtime::loom_idle` runs this code (with the real
 //! [`Parker`](super::park::Parker)) against pushes from another thread.
 
-use crate::loom::sync::atomic::{fence, AtomicU64, AtomicUsize};
+use crate::loom::sync::atomic::{AtomicU64, AtomicUsize, fence};
 use crate::loom::sync::{Mutex, MutexGuard};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 

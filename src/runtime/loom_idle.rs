@@ -8,8 +8,8 @@
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release --no-default-features --lib
 //! runtime::loom_idle`.
 
-use loom::sync::atomic::AtomicUsize;
 use loom::sync::Arc;
+use loom::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::SeqCst;
 
 use super::idle::Idle;

@@ -75,14 +75,14 @@ pub(crate) mod worker;
 
 use std::future::Future;
 use std::panic::Location;
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-pub use blocking::{unblock, UnblockFuture, MAX_THREADS as MAX_BLOCKING_THREADS};
+pub use blocking::{MAX_THREADS as MAX_BLOCKING_THREADS, UnblockFuture, unblock};
 pub use task::{JoinError, JoinHandle};
 
 use shared::{Meta, Shared};

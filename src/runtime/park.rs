@@ -234,8 +234,8 @@ mod tests {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
-    use loom::sync::atomic::AtomicBool;
     use loom::sync::Arc;
+    use loom::sync::atomic::AtomicBool;
 
     /// The flag-then-unpark / check-then-park pattern every waker uses never loses
     /// the wake-up.

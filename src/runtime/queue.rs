@@ -207,8 +207,8 @@ impl<M> Drop for Local<M> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn task(counter: &Arc<AtomicUsize>) -> Task<()> {
         let c = counter.clone();

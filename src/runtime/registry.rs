@@ -204,8 +204,8 @@ impl<M> Registry<M> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     struct Count(AtomicUsize);
     impl std::task::Wake for Count {

@@ -9,12 +9,12 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::Ordering::*;
 use std::task::{Context, Poll};
 
-use super::shared::{Meta, CANCEL, KEY};
+use super::shared::{CANCEL, KEY, Meta};
 
 /// Why a goroutine did not produce its output.
 ///

@@ -58,7 +58,7 @@ use super::idle::Idle;
 use super::park::Parker;
 use super::queue::Local;
 use super::registry::Registry;
-use super::shared::{set_current, Counts, Padded, Run, Shared, Slot, Task, RETIRED};
+use super::shared::{Counts, Padded, RETIRED, Run, Shared, Slot, Task, set_current};
 use super::slot0::Slot0State;
 use super::time::driver;
 

@@ -8,7 +8,7 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::engine::{cancel_select, poll_select, Cases, SelectState};
+use super::engine::{Cases, SelectState, cancel_select, poll_select};
 use crate::chan::case::{Branch, TakeOutput};
 use crate::chan::lock::RawLock;
 use crate::chan::waiter::Ctx;

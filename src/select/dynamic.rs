@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::engine::{cancel_select, poll_select, Cases, SelectState};
+use super::engine::{Cases, SelectState, cancel_select, poll_select};
 use crate::chan::case::{Branch, TakeOutput};
 use crate::chan::{Receiver, RecvFuture, SendError, SendFuture, Sender};
 

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use super::order::Order;
 use crate::chan::case::Branch;
 use crate::chan::lock::RawLock;
-use crate::chan::waiter::{commit_of, Commit, Ctx, DONE, POLLING, WAITING};
+use crate::chan::waiter::{Commit, Ctx, DONE, POLLING, WAITING, commit_of};
 use crate::loom::sync::atomic::Ordering;
 
 /// Access to the cases of a select by index.

@@ -119,7 +119,7 @@ pub use dynamic::{Select, SelectFuture, Selected};
 /// Internals used by the `select!` macro. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::cases::{take_output, FutBranch, SelectFut, ViaChan, ViaFuture, Wrap};
+    pub use super::cases::{FutBranch, SelectFut, ViaChan, ViaFuture, Wrap, take_output};
     pub use super::engine::Cases;
     pub use crate::chan::case::{Branch, TakeOutput};
     pub use crate::chan::lock::RawLock;

@@ -11,17 +11,17 @@
 //! * `waiting` (bits 24..48): readers that arrived while a writer was present and are
 //!   queued for the next read phase;
 //! * `WRITER` (bit 48): a writer is present (draining readers or holding the lock);
-//! * `gen` (bits 49..64): the write-phase generation.
+//! * `generation` (bits 49..64): the write-phase generation.
 //!
 //! A reader takes the lock with one compare-exchange (`active + 1`) when `WRITER` is
-//! clear. Otherwise it registers as `waiting` (noting `gen`) and sleeps: this is the
+//! clear. Otherwise it registers as `waiting` (noting `generation`) and sleeps: this is the
 //! writer preference: a waiting writer blocks new readers, so a stream of readers
 //! cannot starve it. A writer, holding the inner mutex, sets `WRITER` and sleeps until
 //! `active` drains to zero (the last reader out notifies it). Unlocking the writer
-//! admits every waiting reader at once (`active += waiting`, `waiting = 0`, `gen + 1`,
+//! admits every waiting reader at once (`active += waiting`, `waiting = 0`, `generation + 1`,
 //! `WRITER` cleared) before releasing the inner mutex, so the readers that queued
 //! during a write run before the next writer, as in Go (writers cannot starve readers
-//! either). A woken reader knows it was admitted because `gen` moved on.
+//! either). A woken reader knows it was admitted because `generation` moved on.
 //!
 //! Every wait follows the listen-then-recheck pattern of [`event_listener`], with the
 //! recheck done by a read-modify-write of the state word, so no wake-up is lost.
@@ -30,7 +30,7 @@
 //!
 //! `WRITER` is set and cleared only by the holder of the inner writer mutex;
 //! `waiting > 0` implies `WRITER`; while `WRITER` is set, `active` only decreases.
-//! `gen` moves on at most once while a reader is queued (the next writer must wait for
+//! `generation` moves on at most once while a reader is queued (the next writer must wait for
 //! that reader, which is then active), so its 15 bits cannot wrap around to fool it.
 //!
 //! # Differences from Go
@@ -258,7 +258,7 @@ impl RawRw {
 /// A [`ReadWait`] flag: a `read_blocking` wait (spends no cooperative budget, see
 /// `mutex::Waiter`).
 const R_BLOCKING: u8 = 1;
-/// Queued behind a writer: the slow part's `gen` is the generation it waits to
+/// Queued behind a writer: the slow part's `generation` is the generation it waits to
 /// see end.
 const R_QUEUED: u8 = 2;
 /// The future has returned its guard.
@@ -272,7 +272,7 @@ struct ReadWait(Lazy<ReadSlow>);
 #[derive(Default)]
 struct ReadSlow {
     listener: Option<EventListener>,
-    gen: u64,
+    generation: u64,
 }
 
 impl ReadWait {
@@ -282,12 +282,12 @@ impl ReadWait {
         if !self.0.any(R_QUEUED) {
             return None;
         }
-        self.0.get().map(|s| s.gen)
+        self.0.get().map(|s| s.generation)
     }
 
     fn set_queued_gen(&mut self, g: Option<u64>) {
         if let Some(g) = g {
-            self.0.get_or_init().gen = g;
+            self.0.get_or_init().generation = g;
         }
         self.0.set(R_QUEUED, g.is_some());
     }

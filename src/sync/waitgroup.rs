@@ -39,8 +39,8 @@ use std::task::{Context, Poll};
 
 use event_listener::{Event, EventListener};
 
-use crate::loom::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Arc;
+use crate::loom::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::SeqCst};
 
 /// Waits for a collection of goroutines to finish: Go's `sync.WaitGroup`.
 ///

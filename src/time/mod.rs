@@ -32,8 +32,8 @@ mod timer;
 
 use crate::runtime::time::driver;
 
-pub use timeout::{timeout, timeout_at, Elapsed, TimeoutFuture};
-pub use timer::{after, tick, Ticker, Timer};
+pub use timeout::{Elapsed, TimeoutFuture, timeout, timeout_at};
+pub use timer::{Ticker, Timer, after, tick};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -112,7 +112,7 @@ impl Future for SleepFuture {
             }
             return Poll::Ready(());
         }
-        use crate::runtime::wait::{Wait, WaitKind, THIS_BUBBLE};
+        use crate::runtime::wait::{THIS_BUBBLE, Wait, WaitKind};
         // (A timer armed in a bubble is that bubble's: durable there.)
         let waker = crate::runtime::wait::on(cx, Wait::new(WaitKind::Sleep, THIS_BUBBLE));
         match self.key {

@@ -22,7 +22,7 @@ use std::task::{Wake, Waker};
 use std::time::{Duration, Instant};
 
 use crate::chan::hchan::Chan;
-use crate::chan::{timer_chan, Receiver};
+use crate::chan::{Receiver, timer_chan};
 use crate::runtime::time::driver;
 
 /// An `after` channel is its own timer's waker (no allocation beyond the channel):

@@ -50,7 +50,7 @@ use std::time::{Duration, Instant};
 use rustix::event::epoll;
 use rustix::time::{Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags, Timespec};
 
-use super::scheduled_io::{ScheduledIo, BITS};
+use super::scheduled_io::{BITS, ScheduledIo};
 pub(crate) use super::scheduled_io::{READ, READ_CLOSED, WRITE, WRITE_CLOSED};
 use crate::runtime::park::Parker;
 
@@ -135,7 +135,7 @@ impl Reactor {
     }
 
     fn new() -> io::Result<Reactor> {
-        use rustix::event::{eventfd, EventfdFlags};
+        use rustix::event::{EventfdFlags, eventfd};
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
         let notify_fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         let timer_fd = rustix::time::timerfd_create(

@@ -251,8 +251,8 @@ impl ScheduledIo {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
-    use loom::sync::atomic::AtomicBool;
     use loom::sync::Arc;
+    use loom::sync::atomic::AtomicBool;
 
     struct Flag(Arc<AtomicBool>);
     impl std::task::Wake for Flag {
@@ -383,8 +383,8 @@ mod loom_tests {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize as StdAtomic;
     use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize as StdAtomic;
 
     struct Count(StdAtomic);
     impl std::task::Wake for Count {
@@ -428,9 +428,10 @@ mod tests {
         let io = ScheduledIo::new(0);
         let ws = wakers(SLOT_MAX + 4);
         for (_, w) in &ws {
-            assert!(io
-                .poll_ready(&mut Context::from_waker(w), WRITE)
-                .is_pending());
+            assert!(
+                io.poll_ready(&mut Context::from_waker(w), WRITE)
+                    .is_pending()
+            );
         }
         // The first four were evicted (woken, so they would poll again).
         for (i, (c, _)) in ws.iter().enumerate() {
@@ -445,9 +446,10 @@ mod tests {
     fn a_read_event_leaves_writers_waiting() {
         let io = ScheduledIo::new(0);
         let ws = wakers(1);
-        assert!(io
-            .poll_ready(&mut Context::from_waker(&ws[0].1), WRITE)
-            .is_pending());
+        assert!(
+            io.poll_ready(&mut Context::from_waker(&ws[0].1), WRITE)
+                .is_pending()
+        );
         let mut out = Vec::new();
         io.deliver(READ, &mut out);
         assert!(out.is_empty());

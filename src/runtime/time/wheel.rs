@@ -36,7 +36,7 @@ struct Entry {
     next: u32,
     /// level * 64 + slot, or NIL when free.
     home: u32,
-    gen: u32,
+    generation: u32,
 }
 
 /// A timer's key: `(generation << 32) | index`, the generation 31 bits wide.
@@ -138,7 +138,7 @@ impl Wheel {
                 prev: NIL,
                 next: NIL,
                 home: NIL,
-                gen: 0,
+                generation: 0,
             });
             (self.entries.len() - 1) as u32
         };
@@ -146,8 +146,8 @@ impl Wheel {
         e.when = when;
         e.waker = Some(waker);
         // 31 bits: the key's top bit is left to the bubbles' timers (see `driver`).
-        e.gen = e.gen.wrapping_add(1) & 0x7fff_ffff;
-        let key = ((e.gen as u64) << 32) | idx as u64;
+        e.generation = e.generation.wrapping_add(1) & 0x7fff_ffff;
+        let key = ((e.generation as u64) << 32) | idx as u64;
         self.link(idx);
         self.live += 1;
         self.inserts_since_reorder += 1;
@@ -157,7 +157,7 @@ impl Wheel {
     fn live_entry(&self, key: Key) -> Option<u32> {
         let idx = key as u32;
         let e = self.entries.get(idx as usize)?;
-        (e.gen == (key >> 32) as u32 && e.home != NIL).then_some(idx)
+        (e.generation == (key >> 32) as u32 && e.home != NIL).then_some(idx)
     }
 
     #[cfg(test)]
@@ -398,7 +398,7 @@ mod tests {
                     w.advance(now, &mut out);
                     let due: Vec<Key> = model
                         .iter()
-                        .filter(|(_, &t)| t <= now)
+                        .filter(|&(_, &t)| t <= now)
                         .map(|(&k, _)| k)
                         .collect();
                     assert_eq!(out.len(), due.len(), "step {step}: fired count at {now}");

@@ -70,8 +70,8 @@ impl Shared {
     /// A snapshot of the goroutines that have parked at least once, and how many
     /// others are alive (spawned and not yet parked).
     pub(crate) fn snapshot(&self) -> (Vec<crate::runtime::GoroutineInfo>, usize) {
-        use crate::runtime::deadlock::{decode, RUNNABLE};
         use crate::runtime::GoroutineState;
+        use crate::runtime::deadlock::{RUNNABLE, decode};
         let running: Vec<u64> = self.slots.iter().map(|s| s.current.load(Relaxed)).collect();
         let mut rows = Vec::new();
         self.registry.for_each(|m| {

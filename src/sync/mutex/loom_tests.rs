@@ -1,8 +1,8 @@
 //! The loom models of `mutex.rs`.
 
 use super::Mutex;
-use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 /// Three threads lock and increment; under loom a waiter that fails after a
 /// wake-up becomes a starver at once, so the hand-off path is explored. Checks mutual exclusion

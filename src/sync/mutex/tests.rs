@@ -1,8 +1,8 @@
 //! The unit tests of `mutex.rs`.
 
 use super::*;
-use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,8 @@
 //! The loom models of `rwmutex.rs`.
 
 use super::RwMutex;
-use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 /// A writer and two readers: never a reader together with the writer, no lost
 /// wake-up (every thread finishes), the state returns to idle.

@@ -1,8 +1,8 @@
 //! The unit tests of `rwmutex.rs`.
 
 use super::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Stress: six threads take read or write locks at random and often give up
