@@ -1,11 +1,13 @@
 //! The runtime side of `select!`: the future case ([`FutBranch`]), the disabled
 //! case (`Option<B>`), the autoref dispatch that makes a case expression a channel
-//! case or a future case ([`Wrap`], [`ViaChan`], [`ViaFuture`]), the tuple of pinned
+//! case or a future case ([`Wrap`], [`ViaChan`], [`ViaFuture`]), the array of pinned
 //! cases (a [`Cases`]) and the future that a `select!` awaits ([`SelectFut`]). The
 //! macro reaches them through `select::__private`.
 
 use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
 use std::pin::Pin;
+use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use super::engine::{Cases, SelectState, cancel_select, poll_select};
@@ -209,7 +211,7 @@ pub fn take_output<B: TakeOutput>(b: Pin<&mut B>) -> B::Output {
 }
 
 /// The future that a `select!` awaits: `Some(i)` (case `i` won) or `None`
-/// (default). `C` is a tuple of pinned cases.
+/// (default). `C` is an array of the pinned cases.
 pub struct SelectFut<C: Cases> {
     cases: C,
     state: SelectState,
@@ -243,25 +245,71 @@ impl<C: Cases> Drop for SelectFut<C> {
     }
 }
 
+/// The cases of a `select!`: pointers to the pinned cases, in an array, so that
+/// case `i` is one indexed load, not a branch on `i` (pass 1 tries the cases in a
+/// random order, so a `match` on the index would be mispredicted about every
+/// time). `T` is the tuple of pinned borrows it was made from: it carries their
+/// lifetime and makes the array `Send`/`Sync` exactly when they are.
+pub struct CaseArray<'a, T, const N: usize> {
+    ptrs: [NonNull<dyn Branch + 'a>; N],
+    _borrows: PhantomData<T>,
+}
+
+// SAFETY: the array stands for the exclusive borrows in `T` (consumed when it was
+// made), so sending it sends them.
+unsafe impl<T: Send, const N: usize> Send for CaseArray<'_, T, N> {}
+// SAFETY: as above: sharing it shares them (and `case` needs `&mut self`).
+unsafe impl<T: Sync, const N: usize> Sync for CaseArray<'_, T, N> {}
+
+impl<T, const N: usize> Cases for CaseArray<'_, T, N> {
+    #[inline]
+    fn len(&self) -> usize {
+        N
+    }
+    #[inline]
+    fn case(&mut self, i: usize) -> Pin<&mut dyn Branch> {
+        // SAFETY: `ptrs[i]` comes from a pinned exclusive borrow (`Pin<&'a mut B>`)
+        // that this array took over for `'a` (see `IntoCases`); `&mut self` makes
+        // this the only use of it now, and it is handed out pinned again.
+        unsafe { Pin::new_unchecked(&mut *self.ptrs[i].as_ptr()) }
+    }
+}
+
+/// A tuple of pinned cases (what `select!` builds) turned into a [`CaseArray`].
+pub trait IntoCases {
+    /// The array.
+    type Cases: Cases;
+    /// Makes the array (the borrows move into it).
+    fn into_cases(self) -> Self::Cases;
+}
+
 macro_rules! tuple_cases {
     ($len:literal: $($idx:tt $B:ident),*) => {
-        impl<$($B: Branch),*> Cases for ($(Pin<&mut $B>,)*) {
-            #[inline]
-            fn len(&self) -> usize {
-                $len
-            }
+        impl<'a, $($B: Branch + 'a),*> IntoCases for ($(Pin<&'a mut $B>,)*) {
+            type Cases = CaseArray<'a, Self, $len>;
             #[inline]
             #[allow(unused_variables)]
-            fn case(&mut self, i: usize) -> Pin<&mut dyn Branch> {
-                match i {
-                    $($idx => self.$idx.as_mut(),)*
-                    _ => unreachable!(),
+            fn into_cases(self) -> Self::Cases {
+                CaseArray {
+                    // SAFETY: the pointers are only ever turned back into pinned
+                    // references (`CaseArray::case`): nothing is moved out.
+                    ptrs: [$(NonNull::from(unsafe { self.$idx.get_unchecked_mut() }) as NonNull<dyn Branch + 'a>,)*],
+                    _borrows: PhantomData,
                 }
             }
         }
     };
 }
-tuple_cases!(0: );
+impl IntoCases for () {
+    type Cases = CaseArray<'static, (), 0>;
+    #[inline]
+    fn into_cases(self) -> Self::Cases {
+        CaseArray {
+            ptrs: [],
+            _borrows: PhantomData,
+        }
+    }
+}
 tuple_cases!(1: 0 B0);
 tuple_cases!(2: 0 B0, 1 B1);
 tuple_cases!(3: 0 B0, 1 B1, 2 B2);

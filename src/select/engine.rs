@@ -101,16 +101,18 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
     }
     // We own the slot. Pass 1: each case under its own channel's lock, in a
     // random order; the first ready case wins (a case seen ready is ready). A
-    // select that may wait queues its cases as it goes.
+    // select that may wait queues the cases it finds not ready as it goes,
+    // except the first one tried: it is queued only if no other case is ready
+    // (below), so that a select whose second case is ready unqueues nothing.
     let n = cases.len();
     let mut order: Order = Order::new(n);
     for k in 0..n {
         let i = order.pick(k, n);
-        if cases.case(i).try_branch(cx, ctx, i, !has_default) {
-            // Only a select that may wait queues cases, and this pass queued
-            // only cases it tried before `i`: when `i` came first and nothing
-            // was queued by an earlier poll, there is nothing to unqueue.
-            if k == 0 && !st.queued.get() {
+        if cases.case(i).try_branch(cx, ctx, i, !has_default && k > 0) {
+            // This pass queued only the cases it tried between the first one
+            // and `i`: none when `i` came first or second. Then, unless an
+            // earlier poll queued some, there is nothing to unqueue.
+            if k <= 1 && !st.queued.get() {
                 return Poll::Ready(Some(close(st, i)));
             }
             return Poll::Ready(Some(finish(st, cases, i)));
@@ -126,6 +128,15 @@ pub(crate) fn poll_select<C: Cases + ?Sized>(
         st.done.set(true);
         ctx.state.store(DONE, Ordering::Release);
         return Poll::Ready(None);
+    }
+    if n > 0 {
+        // Nothing was ready: queue the first case tried, trying it once more
+        // under its lock. (A future case was polled once and will wake us.)
+        let i = order.get(0);
+        let mut case = cases.case(i);
+        if case.chan_lock().is_some() && case.as_mut().try_branch(cx, ctx, i, true) {
+            return Poll::Ready(Some(finish(st, cases, i)));
+        }
     }
     st.queued.set(true);
     // The waker is stored only when we are about to wait (a select that

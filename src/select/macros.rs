@@ -153,7 +153,7 @@ macro_rules! __goro_select_emit {
             );
         )*
         let __goro_won: ::core::option::Option<usize> = $crate::select::__private::SelectFut::new(
-            ($($n.as_mut(),)*),
+            $crate::select::__private::IntoCases::into_cases(($($n.as_mut(),)*)),
             $has_default,
         )
         .await;

@@ -45,7 +45,10 @@
 //!    case; the first that is ready wins (a case seen ready under its lock is
 //!    ready: taking it is always correct), and the others are unqueued. A select
 //!    that may wait (no `default`) queues each channel case that is not ready on
-//!    its channel (once), pointing at the shared slot.
+//!    its channel (once), pointing at the shared slot, as it goes, except the
+//!    first case it tries: that one is queued (tried once more under its lock,
+//!    and taken if ready now) only when no case was ready. So a select whose
+//!    first or second case is ready unqueues nothing.
 //! 3. Pass 1 looked at each channel at a different instant, so "nothing was
 //!    ready" is not yet an answer. **Pass 2** (Go's `sellock`): the select locks
 //!    the channels of all its channel cases at once, in increasing address order
@@ -103,7 +106,7 @@
 //! Go locks every channel of a select for each pass; goro takes each channel's
 //! lock alone in pass 1 and locks them all only when pass 1 found nothing ready
 //! (with `default`) or was interrupted by a partner (without), so the common
-//! cases (a ready case, or a quiet park) cost one lock round trip per case. The
+//! cases cost one lock round trip per case tried (a quiet park one more). The
 //! slot's `POLLING` state is what lets a select include arbitrary futures, which
 //! Go's cannot. A select is an ordinary future: it works on any executor.
 
@@ -119,7 +122,9 @@ pub use dynamic::{Select, SelectFuture, Selected};
 /// Internals used by the `select!` macro. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::cases::{FutBranch, SelectFut, ViaChan, ViaFuture, Wrap, take_output};
+    pub use super::cases::{
+        CaseArray, FutBranch, IntoCases, SelectFut, ViaChan, ViaFuture, Wrap, take_output,
+    };
     pub use super::engine::Cases;
     pub use crate::chan::case::{Branch, TakeOutput};
     pub use crate::chan::lock::RawLock;
