@@ -55,6 +55,17 @@ fn spin_until(mut ready: impl FnMut() -> bool) {
     }
 }
 
+/// Waits for `ready`: parking the thread between looks (`sleep`), or spinning.
+fn wait_until(sleep: bool, mut ready: impl FnMut() -> bool) {
+    if sleep {
+        while !ready() {
+            std::thread::park();
+        }
+    } else {
+        spin_until(ready);
+    }
+}
+
 // ------------------------------------------------------------ floor-poll (W2)
 
 thread_local! {
@@ -154,17 +165,11 @@ fn two_thread_ping_pong(r: usize, sleep: bool) -> f64 {
     let echo = std::thread::spawn(move || {
         loop {
             let mut v = EMPTY;
-            let mut ready = || {
+            let ready = || {
                 v = pi.swap(EMPTY, Acquire);
                 v != EMPTY
             };
-            if sleep {
-                while !ready() {
-                    std::thread::park();
-                }
-            } else {
-                spin_until(ready);
-            }
+            wait_until(sleep, ready);
             if v == STOP {
                 return;
             }
@@ -186,17 +191,11 @@ fn two_thread_ping_pong(r: usize, sleep: bool) -> f64 {
     let mut done = 0;
     while done < r && (done % 1024 != 0 || start.elapsed() < FLOOR_LIMIT) {
         send(v);
-        let mut ready = || {
+        let ready = || {
             v = pong.swap(EMPTY, Acquire);
             v != EMPTY
         };
-        if sleep {
-            while !ready() {
-                std::thread::park();
-            }
-        } else {
-            spin_until(ready);
-        }
+        wait_until(sleep, ready);
         done += 1;
     }
     let ns = ns_per(start, done);
