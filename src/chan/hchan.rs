@@ -212,6 +212,13 @@ fn used_outside(id: u64) {
 }
 
 impl<T> Chan<T> {
+    /// Whether an operation is queued on either side (for tests).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn has_waiters(&self) -> bool {
+        let g = self.lock();
+        !g.recvq.is_empty() || !g.sendq.is_empty()
+    }
+
     pub(crate) fn new(cap: usize) -> Self {
         Self::with_buffer(cap, VecDeque::with_capacity(cap))
     }
