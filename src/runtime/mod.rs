@@ -57,6 +57,7 @@ pub(crate) mod bubble;
 pub(crate) mod coop;
 pub(crate) mod deadlock;
 mod idle;
+mod injector;
 #[cfg(goro_epoll)]
 pub(crate) mod io;
 #[cfg(all(test, loom))]

@@ -25,8 +25,8 @@ use std::ptr::{self, NonNull};
 
 use crate::loom::sync::atomic::{AtomicPtr, AtomicU32, Ordering::*};
 
+use super::injector::Injector;
 use async_task::Runnable;
-use concurrent_queue::ConcurrentQueue;
 
 /// Slots in a local queue (Go uses 256 too).
 pub(crate) const CAPACITY: u32 = 256;
@@ -86,7 +86,7 @@ impl<M> Local<M> {
     /// be told: the ring was empty (new stealable work) or work went to the injector.
     /// Pushing onto a non-empty ring needs no wake-up: the work already there was
     /// announced, and a worker about to park re-checks every ring.
-    pub(crate) fn push(&self, t: Task<M>, injector: &ConcurrentQueue<Task<M>>) -> bool {
+    pub(crate) fn push(&self, t: Task<M>, injector: &Injector<Task<M>>) -> bool {
         let p = into_ptr(t);
         loop {
             let h = self.head.load(Acquire);
@@ -107,13 +107,29 @@ impl<M> Local<M> {
             {
                 continue; // thieves made room; retry the fast path
             }
-            for q in batch.into_iter().chain(std::iter::once(p)) {
-                // SAFETY: the CAS above moved `head` past these slots, so we own them;
-                // `p` is the task we were given.
-                let _ = injector.push(unsafe { from_ptr(q) });
-            }
+            injector.push_batch(batch.into_iter().chain(std::iter::once(p)).map(|q| {
+                // SAFETY: the CAS above moved `head` past these slots, so we own
+                // them; `p` is the task we were given.
+                unsafe { from_ptr(q) }
+            }));
             return true;
         }
+    }
+
+    /// Owner only: pushes to the back of a ring known to have room (the caller
+    /// found it empty and pushes at most half its capacity).
+    ///
+    /// # Panics
+    /// If the ring is full (a broken caller: the room is the caller's invariant).
+    pub(crate) fn push_no_overflow(&self, t: Task<M>) {
+        let h = self.head.load(Acquire);
+        let tl = self.tail.load(Relaxed);
+        assert!(
+            tl.wrapping_sub(h) < CAPACITY,
+            "goro: run queue unexpectedly full"
+        );
+        self.slot(tl).store(into_ptr(t), Relaxed);
+        self.tail.store(tl.wrapping_add(1), Release);
     }
 
     /// Takes the front task. Safe for the owner and for a thief.
@@ -225,7 +241,7 @@ mod tests {
     #[test]
     fn push_pop_fifo_and_overflow() {
         let q = Local::new();
-        let inj = ConcurrentQueue::unbounded();
+        let inj = Injector::new();
         let ran = Arc::new(AtomicUsize::new(0));
         for _ in 0..(CAPACITY + 10) {
             q.push(task(&ran), &inj);
@@ -235,7 +251,7 @@ mod tests {
         while let Some(t) = q.pop() {
             t.run();
         }
-        while let Ok(t) = inj.pop() {
+        while let Some(t) = inj.pop() {
             t.run();
         }
         assert_eq!(ran.load(Ordering::SeqCst), (CAPACITY + 10) as usize);
@@ -253,7 +269,7 @@ mod tests {
         assert_eq!(ran.load(Ordering::SeqCst), 2);
         // Dropping a queue that still holds tasks drops them (no leak, no double free).
         q.put_next(task(&ran));
-        q.push(task(&ran), &ConcurrentQueue::unbounded());
+        q.push(task(&ran), &Injector::new());
     }
 
     /// One owner pushes and pops while thieves steal: every task runs exactly once.
@@ -262,7 +278,7 @@ mod tests {
         const N: usize = if cfg!(miri) { 600 } else { 20_000 };
         let ran = Arc::new(AtomicUsize::new(0));
         let victim = Arc::new(Local::new());
-        let inj = Arc::new(ConcurrentQueue::unbounded());
+        let inj = Arc::new(Injector::new());
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let thieves: Vec<_> = (0..2)
             .map(|_| {
@@ -297,7 +313,7 @@ mod tests {
         done.store(true, Ordering::SeqCst);
         let stolen: usize = thieves.into_iter().map(|t| t.join().unwrap()).sum();
         let mut spilled = 0;
-        while let Ok(t) = inj.pop() {
+        while let Some(t) = inj.pop() {
             t.run();
             spilled += 1;
         }
@@ -330,7 +346,7 @@ mod loom_tests {
     fn pop_against_steal() {
         loom::model(|| {
             let ran = std::sync::Arc::new(AtomicUsize::new(0));
-            let inj = ConcurrentQueue::unbounded();
+            let inj = Injector::new();
             let victim = Arc::new(Local::new());
             for _ in 0..3 {
                 victim.push(task(&ran), &inj);

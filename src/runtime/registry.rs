@@ -7,51 +7,56 @@
 //! first time it returns `Pending` (goroutines that finish in their first poll, the
 //! common case of W1, never touch the registry) and unregisters when its future is
 //! dropped. The registry is sharded by worker so that registration takes an
-//! uncontended lock. A slot is three words; a key names a slot, and `remove`/`wake`
-//! check that the slot still holds the caller's goroutine (its metadata pointer), so
-//! a stale key never touches another goroutine's entry.
+//! uncontended lock.
+//!
+//! A slot is the waker alone, two words: the goroutine's metadata is found from it.
+//! A goroutine's waker is async-task's, whose data pointer is the task allocation,
+//! and the metadata lives in that allocation's header at an offset that is the same
+//! for every task (the header is one type, `Header<Meta>`, whatever the future). The
+//! registry learns that offset from the first registration and checks it on every
+//! later one (`insert` computes it from the two real addresses and panics on a
+//! mismatch), so a layout that broke the assumption would be a loud failure, never
+//! a wrong pointer. A key names a slot, and `remove`/`wake` check that the slot
+//! still holds the caller's goroutine (its metadata address), so a stale key never
+//! touches another goroutine's entry.
 
 use std::sync::Mutex;
 use std::task::Waker;
 
-/// A pointer to a goroutine's metadata `M` (the scheduler's `Meta`; a pointer, not
-/// an address, so that it keeps its provenance: Miri's `-Zmiri-strict-provenance`
-/// rejects an integer-to-pointer cast).
-pub(crate) struct MetaPtr<M>(pub(crate) *const M);
-
-impl<M> Clone for MetaPtr<M> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<M> Copy for MetaPtr<M> {}
-
-// SAFETY: a `MetaPtr` is only dereferenced in `Registry::for_each`, under the shard
-// lock, while its entry holds the goroutine's waker (which keeps the allocation alive);
-// `M: Sync`, so reading it from any thread is sound.
-unsafe impl<M: Sync> Send for MetaPtr<M> {}
-
-/// A registry slot: a registered goroutine's waker and a pointer to its metadata
-/// (valid while the slot holds the waker, which keeps the task allocation alive),
-/// or a link in the shard's free list. 24 bytes (the enum's tag lives in the
-/// waker's non-null vtable pointer).
-enum Slot<M> {
-    Used(Waker, MetaPtr<M>),
+/// A registry slot: a registered goroutine's waker (a reference to its task
+/// allocation, which holds its metadata), or a link in the shard's free list.
+/// 16 bytes (the enum's tag lives in the waker's non-null vtable pointer).
+enum Slot {
+    Used(Waker),
     Free(u32),
 }
 
-struct Shard<M> {
-    slots: Vec<Slot<M>>,
+struct Shard {
+    slots: Vec<Slot>,
     /// Head of the free list threaded through `Free` slots (`NIL`: empty).
     free: u32,
     live: usize,
+    /// Metadata address minus waker data address, the same for every goroutine;
+    /// `None` until the first registration in this shard.
+    offset: Option<usize>,
+}
+
+impl Shard {
+    /// The metadata of the goroutine whose waker is `w` (registered in this shard).
+    fn meta_of<M>(&self, w: &Waker) -> *const M {
+        let off = self
+            .offset
+            .expect("goro: registry slot used before any insert");
+        w.data().wrapping_byte_add(off).cast::<M>()
+    }
 }
 
 const NIL: u32 = u32::MAX;
 
 pub(crate) struct Registry<M> {
-    shards: Box<[Mutex<Shard<M>>]>,
+    shards: Box<[Mutex<Shard>]>,
+    /// The registry holds wakers of tasks whose metadata is an `M`.
+    _meta: std::marker::PhantomData<fn(&M)>,
 }
 
 /// `(1 << 63) | (shard << 32) | index`, never 0. A key names a slot, not a
@@ -72,13 +77,15 @@ impl<M> Registry<M> {
                         slots: Vec::new(),
                         free: NIL,
                         live: 0,
+                        offset: None,
                     })
                 })
                 .collect(),
+            _meta: std::marker::PhantomData,
         }
     }
 
-    fn shard(&self, i: usize) -> std::sync::MutexGuard<'_, Shard<M>> {
+    fn shard(&self, i: usize) -> std::sync::MutexGuard<'_, Shard> {
         self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -90,10 +97,22 @@ impl<M> Registry<M> {
         )
     }
 
-    /// Registers `waker` in shard `hint % shards`; returns its key.
-    pub(crate) fn insert(&self, hint: usize, waker: Waker, meta: MetaPtr<M>) -> Key {
+    /// Registers `waker`, the waker of the goroutine whose metadata is `meta` (it
+    /// must point into the allocation that `waker.data()` points to), in shard
+    /// `hint % shards`; returns its key.
+    ///
+    /// # Panics
+    /// If `meta` is not at the same offset from the waker's data pointer as every
+    /// goroutine registered before (see the module docs).
+    pub(crate) fn insert(&self, hint: usize, waker: Waker, meta: *const M) -> Key {
         let si = hint % self.shards.len();
         let mut s = self.shard(si);
+        let off = meta.addr().wrapping_sub(waker.data().addr());
+        assert_eq!(
+            *s.offset.get_or_insert(off),
+            off,
+            "goro: a goroutine's metadata is not where its waker says (async-task layout?)"
+        );
         s.live += 1;
         let idx = if s.free != NIL {
             let idx = s.free;
@@ -101,14 +120,14 @@ impl<M> Registry<M> {
                 unreachable!("goro: registry free list points at a used slot")
             };
             s.free = next;
-            s.slots[idx as usize] = Slot::Used(waker, meta);
+            s.slots[idx as usize] = Slot::Used(waker);
             idx
         } else {
             let idx = u32::try_from(s.slots.len())
                 .ok()
                 .filter(|&i| i != NIL)
                 .expect("goro: too many parked goroutines in one shard");
-            s.slots.push(Slot::Used(waker, meta));
+            s.slots.push(Slot::Used(waker));
             idx
         };
         (1 << 63) | ((si as u64) << IDX_BITS) | idx as u64
@@ -119,11 +138,12 @@ impl<M> Registry<M> {
         let (si, idx) = Self::split(key);
         let mut s = self.shard(si);
         let free = s.free;
-        let Some(slot) = s.slots.get_mut(idx) else {
-            return;
+        let ours = match s.slots.get(idx) {
+            Some(Slot::Used(w)) => s.meta_of::<M>(w).addr() == meta.addr(),
+            _ => false,
         };
-        if matches!(slot, Slot::Used(_, m) if std::ptr::eq(m.0, meta)) {
-            let old = std::mem::replace(slot, Slot::Free(free));
+        if ours {
+            let old = std::mem::replace(&mut s.slots[idx], Slot::Free(free));
             s.free = idx as u32;
             s.live -= 1;
             drop(s);
@@ -137,7 +157,7 @@ impl<M> Registry<M> {
         let w = {
             let s = self.shard(si);
             match s.slots.get(idx) {
-                Some(Slot::Used(w, m)) if std::ptr::eq(m.0, meta) => Some(w.clone()),
+                Some(Slot::Used(w)) if s.meta_of::<M>(w).addr() == meta.addr() => Some(w.clone()),
                 _ => None,
             }
         };
@@ -154,8 +174,7 @@ impl<M> Registry<M> {
             for idx in 0..s.slots.len() {
                 if matches!(s.slots[idx], Slot::Used(..)) {
                     let free = s.free;
-                    if let Slot::Used(w, _) = std::mem::replace(&mut s.slots[idx], Slot::Free(free))
-                    {
+                    if let Slot::Used(w) = std::mem::replace(&mut s.slots[idx], Slot::Free(free)) {
                         out.push(w);
                     }
                     s.free = idx as u32;
@@ -167,15 +186,20 @@ impl<M> Registry<M> {
     }
 
     /// Calls `f` with the metadata of every registered goroutine, under its shard lock.
-    pub(crate) fn for_each(&self, mut f: impl FnMut(&M)) {
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&M))
+    where
+        M: Sync,
+    {
         for i in 0..self.shards.len() {
             let s = self.shard(i);
             for slot in s.slots.iter() {
-                if let Slot::Used(_, m) = slot {
+                if let Slot::Used(w) = slot {
                     // SAFETY: the slot holds the goroutine's waker, a reference to
-                    // its task allocation, which contains the `Meta` at this address;
-                    // the slot cannot be freed while we hold the shard lock.
-                    f(unsafe { &*m.0 });
+                    // its task allocation, which contains the `M` at this offset from
+                    // the waker's data pointer (checked by `insert`, and derived from
+                    // that pointer, so within its provenance); the slot cannot be
+                    // freed while we hold the shard lock; `M` is only read.
+                    f(unsafe { &*s.meta_of::<M>(w) });
                 }
             }
         }
@@ -207,54 +231,85 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    struct Count(AtomicUsize);
-    impl std::task::Wake for Count {
+    /// A stand-in goroutine: its waker's data pointer is this struct (what
+    /// `Waker::from(Arc<_>)` points to), and its metadata, `meta`, sits at a fixed
+    /// offset from it, as a task's `Meta` does from its header.
+    struct Fake {
+        wakes: Arc<AtomicUsize>,
+        meta: u64,
+    }
+    impl std::task::Wake for Fake {
         fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
+            self.wakes.fetch_add(1, Ordering::SeqCst);
         }
+    }
+    fn fake(meta: u64, wakes: &Arc<AtomicUsize>) -> (Arc<Fake>, Waker) {
+        let f = Arc::new(Fake {
+            wakes: wakes.clone(),
+            meta,
+        });
+        (f.clone(), Waker::from(f))
     }
 
     #[test]
-    fn a_slot_is_three_words() {
-        assert_eq!(std::mem::size_of::<Slot<u64>>(), 24);
+    fn a_slot_is_two_words() {
+        assert_eq!(std::mem::size_of::<Slot>(), 16);
     }
 
     /// A key whose slot was freed and reused by another goroutine neither wakes
-    /// nor removes the new one; free slots are reused.
+    /// nor removes the new one; free slots are reused; `for_each` finds each
+    /// goroutine's metadata from its waker.
     #[test]
     fn keys_name_one_goroutine() {
         let r: Registry<u64> = Registry::new(2);
-        let (a, b) = (1u64, 2u64);
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        let waker = Waker::from(count.clone());
-        let ka = r.insert(1, waker.clone(), MetaPtr(&a));
-        r.wake(ka, &a);
-        assert_eq!(count.0.load(Ordering::SeqCst), 1);
-        r.remove(ka, &a);
+        let count = Arc::new(AtomicUsize::new(0));
+        let (a, wa) = fake(1, &count);
+        let (b, wb) = fake(2, &count);
+        let ka = r.insert(1, wa.clone(), &a.meta);
+        r.wake(ka, &a.meta);
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        r.remove(ka, &a.meta);
         assert!(r.is_empty());
-        let kb = r.insert(1, waker.clone(), MetaPtr(&b));
+        let kb = r.insert(1, wb.clone(), &b.meta);
         assert_eq!(kb, ka, "the freed slot is reused");
-        r.wake(ka, &a);
-        r.remove(ka, &a);
-        assert_eq!(count.0.load(Ordering::SeqCst), 1, "stale key woke b");
+        r.wake(ka, &a.meta);
+        r.remove(ka, &a.meta);
+        assert_eq!(count.load(Ordering::SeqCst), 1, "stale key woke b");
         assert!(!r.is_empty(), "stale key removed b");
         let mut seen = vec![];
         r.for_each(|m| seen.push(*m));
         assert_eq!(seen, [2]);
-        let kc = r.insert(1, waker.clone(), MetaPtr(&a));
+        let kc = r.insert(1, wa.clone(), &a.meta);
         assert_ne!(kc, kb);
+        let mut seen = vec![];
+        r.for_each(|m| seen.push(*m));
+        seen.sort();
+        assert_eq!(seen, [1, 2]);
         assert_eq!(r.take_all().len(), 2);
         assert!(r.is_empty());
-        r.remove(kb, &b);
+        r.remove(kb, &b.meta);
         assert!(r.is_empty());
         // A new run starts from the front; the old run's keys do nothing.
         r.reset();
-        let kd = r.insert(1, waker.clone(), MetaPtr(&b));
+        let kd = r.insert(1, wb.clone(), &b.meta);
         assert_eq!(kd & 0xffff_ffff, 0);
-        r.wake(kc, &a);
-        r.remove(kc, &a);
+        r.wake(kc, &a.meta);
+        r.remove(kc, &a.meta);
         assert!(!r.is_empty());
-        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert_eq!(count.load(Ordering::SeqCst), 1);
         assert_eq!(r.take_all().len(), 1);
+    }
+
+    /// A registration whose metadata is not at the offset every earlier one had is
+    /// refused loudly, never stored with a pointer that would be wrong.
+    #[test]
+    #[should_panic(expected = "metadata is not where its waker says")]
+    fn a_misplaced_metadata_panics() {
+        let r: Registry<u64> = Registry::new(1);
+        let count = Arc::new(AtomicUsize::new(0));
+        let (a, wa) = fake(1, &count);
+        let elsewhere = 7u64;
+        let _ = r.insert(0, wa.clone(), &a.meta);
+        let _ = r.insert(0, wa, &elsewhere);
     }
 }

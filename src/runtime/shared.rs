@@ -14,9 +14,8 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Condvar, Mutex};
 
-use concurrent_queue::ConcurrentQueue;
-
 use super::idle::Idle;
+use super::injector::Injector;
 use super::park::Parker;
 use super::queue::Local;
 use super::registry::Registry;
@@ -65,7 +64,7 @@ pub(crate) struct Counts {
 /// and without racing such stale references) is in `lifecycle`'s docs.
 pub(crate) struct Shared {
     pub(crate) slots: Box<[Slot]>,
-    pub(crate) injector: ConcurrentQueue<Task>,
+    pub(crate) injector: Injector<Task>,
     pub(crate) registry: Registry<Meta>,
     /// Signals changes of `run.slot0`.
     pub(crate) slot0_cv: Condvar,

@@ -9,6 +9,7 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::Ordering::*;
@@ -102,35 +103,39 @@ impl fmt::Display for JoinError {
 
 impl std::error::Error for JoinError {}
 
-pin_project_lite::pin_project! {
-    /// The future a goroutine's task actually runs.
-    pub(crate) struct GoFuture<'a, F> {
-        meta: &'a Meta,
-        #[pin]
-        inner: Option<F>,
-    }
+/// The future a goroutine's task actually runs.
+///
+/// The user's future is in a `ManuallyDrop`, not an `Option`: it is dropped exactly
+/// once, in `GoFuture`'s own drop (async-task drops a task's future once, right after
+/// the poll that returned `Ready`, or when the task is closed unfinished), so it needs
+/// no "taken" tag, which would cost a word in every task (an `Option` of an
+/// `async` block has no niche to put it in).
+pub(crate) struct GoFuture<'a, F> {
+    meta: &'a Meta,
+    inner: ManuallyDrop<F>,
+}
 
-    impl<'a, F> PinnedDrop for GoFuture<'a, F> {
-        fn drop(this: Pin<&mut Self>) {
-            let mut this = this.project();
-            // Drop the user's future first: its destructor may still wake others.
-            this.inner.set(None);
-            let meta = *this.meta;
-            let key = meta.state.load(Acquire) & KEY;
-            let shared = meta.shared();
-            if key != 0 {
-                shared.registry.remove(key, meta);
-            }
-            let wait = meta.wait.load(Relaxed);
-            if wait & super::deadlock::FOREIGN != 0 {
-                shared.run.foreign_goroutines.fetch_sub(1, SeqCst);
-            }
-            if let Some(b) = shared.bubble() {
-                b.finished(wait & super::deadlock::DURABLE == 0);
-            }
-            super::names::remove(meta.id);
-            shared.goroutine_finished();
+impl<F> Drop for GoFuture<'_, F> {
+    fn drop(&mut self) {
+        // Drop the user's future first: its destructor may still wake others.
+        // SAFETY: `inner` is dropped here only, and this runs once. It is dropped in
+        // place, so a pinned future is never moved (the drop guarantee of `Pin`).
+        unsafe { ManuallyDrop::drop(&mut self.inner) };
+        let meta = self.meta;
+        let key = meta.state.load(Acquire) & KEY;
+        let shared = meta.shared();
+        if key != 0 {
+            shared.registry.remove(key, meta);
         }
+        let wait = meta.wait.load(Relaxed);
+        if wait & super::deadlock::FOREIGN != 0 {
+            shared.run.foreign_goroutines.fetch_sub(1, SeqCst);
+        }
+        if let Some(b) = shared.bubble() {
+            b.finished(wait & super::deadlock::DURABLE == 0);
+        }
+        super::names::remove(meta.id);
+        shared.goroutine_finished();
     }
 }
 
@@ -138,7 +143,7 @@ impl<'a, F> GoFuture<'a, F> {
     pub(crate) fn new(meta: &'a Meta, inner: F) -> Self {
         GoFuture {
             meta,
-            inner: Some(inner),
+            inner: ManuallyDrop::new(inner),
         }
     }
 }
@@ -147,15 +152,16 @@ impl<F: Future> Future for GoFuture<'_, F> {
     type Output = Result<F::Output, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        let meta = *this.meta;
+        // SAFETY: structural pinning of `inner`: it is never moved out (only dropped
+        // in place, in `drop`), and `GoFuture` is not `Unpin` unless `F` is.
+        let this = unsafe { self.get_unchecked_mut() };
+        let meta = this.meta;
         if meta.state.load(Acquire) & CANCEL != 0 {
-            this.inner.set(None);
+            // The user's future is dropped right after this `Ready`, with the task's.
             return Poll::Ready(Err(JoinError::Cancelled));
         }
-        let Some(fut) = this.inner.as_mut().as_pin_mut() else {
-            return Poll::Ready(Err(JoinError::Cancelled));
-        };
+        // SAFETY: as above; `inner` is pinned with `self`.
+        let fut = unsafe { Pin::new_unchecked(&mut *this.inner) };
         let shared = meta.shared();
         // Tracked (see `deadlock`): learns what the goroutine waits on, for dumps and
         // deadlock detection.
@@ -194,7 +200,7 @@ impl<F: Future> Future for GoFuture<'_, F> {
                     let key = shared.registry.insert(
                         super::shared::shard_hint(),
                         cx.waker().clone(),
-                        super::registry::MetaPtr(meta),
+                        meta,
                     );
                     // SeqCst pairs with `cancel`: either it sees the key and wakes us
                     // through the registry, or we see its flag here.
@@ -205,7 +211,6 @@ impl<F: Future> Future for GoFuture<'_, F> {
                 Poll::Pending
             }
             Err(payload) => {
-                this.inner.set(None);
                 let msg = panic_message(payload.as_ref()).unwrap_or("Box<dyn Any>");
                 if shared.run.panic_abort.load(Relaxed) {
                     eprintln!(

@@ -52,7 +52,6 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
 use async_task::ScheduleInfo;
-use concurrent_queue::ConcurrentQueue;
 
 use super::idle::Idle;
 use super::park::Parker;
@@ -118,7 +117,7 @@ impl Shared {
             drop(task); // the runtime is gone: the goroutine is dropped
             return;
         }
-        let _ = self.injector.push(task);
+        self.injector.push(task);
         self.notify_work();
     }
 
@@ -391,7 +390,7 @@ impl Worker {
         let sh = self.shared;
         let q = &self.slot().queue;
         if tick % GLOBAL_TICK == 0 {
-            if let Ok(t) = sh.injector.pop() {
+            if let Some(t) = sh.injector.pop() {
                 return Some(t);
             }
         }
@@ -408,18 +407,18 @@ impl Worker {
         if let Some(t) = q.pop() {
             return Some(t);
         }
-        let t = sh.injector.pop().ok()?;
-        // Take a fair share of the rest into the ring.
-        let n = (sh.injector.len() / sh.slots.len()).min(super::queue::CAPACITY as usize / 2);
-        for _ in 0..n {
-            match sh.injector.pop() {
-                Ok(x) => {
-                    q.push(x, &sh.injector);
-                }
-                Err(_) => break,
-            }
-        }
-        if n > 0 {
+        // Take a fair share of the rest into the ring (empty but for `next`, so at
+        // most half its capacity cannot overflow it).
+        let workers = sh.slots.len();
+        let mut moved = false;
+        let t = sh.injector.pop_batch(
+            |rest| (rest / workers).min(super::queue::CAPACITY as usize / 2),
+            |x| {
+                q.push_no_overflow(x);
+                moved = true;
+            },
+        )?;
+        if moved {
             sh.notify_work();
         }
         Some(t)
@@ -495,7 +494,7 @@ impl Worker {
                 }
                 seen[v] = polls;
             }
-            if let Ok(t) = sh.injector.pop() {
+            if let Some(t) = sh.injector.pop() {
                 return Some(t);
             }
             for _ in 0..64 {
@@ -630,7 +629,7 @@ impl Worker {
         let q = &self.slot().queue;
         let mut any = false;
         while let Some(t) = q.take_next().or_else(|| q.pop()) {
-            let _ = sh.injector.push(t);
+            sh.injector.push(t);
             any = true;
         }
         if any {

@@ -39,6 +39,7 @@
 //! of their own.
 
 use super::*;
+use crate::runtime::injector::Injector;
 
 impl Run {
     /// The state of a runtime with `n` workers that has not run yet.
@@ -161,7 +162,7 @@ impl Shared {
                     current: AtomicU64::new(0),
                 })
                 .collect(),
-            injector: ConcurrentQueue::unbounded(),
+            injector: Injector::new(),
             registry: Registry::new(n + 1),
             slot0_cv: Condvar::new(),
             run: Run::new(n),
@@ -190,7 +191,7 @@ impl Shared {
                     dropped = true;
                 }
             }
-            while let Ok(t) = self.injector.pop() {
+            while let Some(t) = self.injector.pop() {
                 drop(t);
                 dropped = true;
             }
@@ -205,7 +206,7 @@ impl Shared {
         }
         self.run.closed.store(true, SeqCst);
         // Anything that raced in before `closed` was set.
-        while let Ok(t) = self.injector.pop() {
+        while let Some(t) = self.injector.pop() {
             drop(t);
         }
     }
