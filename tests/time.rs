@@ -177,6 +177,47 @@ fn many_timers_fire_all() {
     assert_eq!(fired.load(SeqCst), 20_000);
 }
 
+/// Timers armed at once from every worker (a worker arms in its own wheel) and from
+/// plain threads (which share one), with timeouts cancelled among them (a cancel
+/// leaves the driver's earliest deadline stale-low), each fire, none early.
+#[test]
+fn timers_from_every_worker_and_thread_fire_on_time() {
+    fn arm(f: &Arc<AtomicUsize>, seed: u64) -> impl std::future::Future<Output = ()> + use<> {
+        let f = f.clone();
+        async move {
+            for i in 0..150u64 {
+                let d = Duration::from_micros((i * 37 + seed * 11) % 3000);
+                assert_eq!(timeout(Duration::from_secs(30), async { 1 }).await, Ok(1));
+                let start = Instant::now();
+                sleep(d).await;
+                assert!(start.elapsed() >= d, "woke early");
+                f.fetch_add(1, SeqCst);
+            }
+        }
+    }
+    let fired = Arc::new(AtomicUsize::new(0));
+    let f = fired.clone();
+    within(60, move || {
+        let threads: Vec<_> = (0..3)
+            .map(|t| {
+                let f = f.clone();
+                std::thread::spawn(move || futures_lite::future::block_on(arm(&f, 100 + t)))
+            })
+            .collect();
+        goro::run(async move {
+            let wg = goro::sync::WaitGroup::new();
+            for g in 0..16 {
+                wg.go(arm(&f, g));
+            }
+            wg.wait().await;
+        });
+        for t in threads {
+            t.join().unwrap();
+        }
+    });
+    assert_eq!(fired.load(SeqCst), 19 * 150);
+}
+
 /// `Timer` and `Ticker` have no `Deref` to their channel (0.1.0): their receive
 /// operations are methods of their own, and `c()` (Go's `t.C`) is the channel. Both
 /// forms work as `select!` branches and in a dynamic `Select`.

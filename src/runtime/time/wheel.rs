@@ -124,6 +124,12 @@ impl Wheel {
         self.entries[idx as usize].home = NIL;
     }
 
+    /// Whether an insert would use an entry index below `limit` (a free entry, or
+    /// room to grow the slab that far).
+    pub(crate) fn has_room(&self, limit: usize) -> bool {
+        self.free != NIL || self.entries.len() < limit
+    }
+
     /// Arms a timer due at tick `when` (a past tick fires on the next advance).
     pub(crate) fn insert(&mut self, when: u64, waker: Waker) -> Key {
         let when = when.max(self.elapsed + 1);
