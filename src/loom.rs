@@ -4,8 +4,9 @@
 //!
 //! Code whose protocol a loom model checks imports these paths instead of `std`'s:
 //! the channel (`chan::{lock, hchan, waiter, op}` and the select engine), `sync`'s
-//! primitives, the run queue and parker of `runtime`, and the reactor's readiness
-//! word (`runtime/io/scheduled_io.rs`). The rest of the crate uses `std` directly. Every
+//! primitives, the run queue and parker of `runtime`, the timer driver
+//! (`runtime/time/driver.rs`) and the reactor's readiness word
+//! (`runtime/io/scheduled_io.rs`). The rest of the crate uses `std` directly. Every
 //! build uses a different subset of the names, hence the `unused_imports` allowance.
 #![allow(unused_imports)]
 

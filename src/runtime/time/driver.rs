@@ -14,10 +14,11 @@
 //!   reads `next`; if its wheel's earliest slot is now earlier than `next`, it lowers
 //!   `next` under `GLOBAL` (and wakes the sleeper if it must). `recompute` (after
 //!   firing) runs under `GLOBAL`: it stores the minimum of the wheels' `next`s, reads
-//!   them again, and repeats while one got earlier. All these accesses are `SeqCst`,
-//!   so an insert whose read of `next` came before a recompute's store has its wheel
-//!   seen by that recompute's second read, and one whose read came after sees the
-//!   store and lowers it if needed. (While a recompute runs, `next` may be too high
+//!   them again, and repeats while one got earlier. Each side stores, issues a
+//!   `SeqCst` fence, then loads (the store-buffer pattern), so an insert whose
+//!   read of `next` missed a recompute's store has its wheel seen by that
+//!   recompute's second read, and one whose read came after sees the store and
+//!   lowers it if needed. (While a recompute runs, `next` may be too high
 //!   for an instant; `claim_sleep` takes `GLOBAL`, so no worker parks on it, and a
 //!   worker's `due` check in that instant only looks again later.)
 //! - Raising a wheel's earliest slot (a fire, a remove) leaves `next` low until the
@@ -42,8 +43,11 @@
 //! `findrunnable`; goro's workers fire every due wheel, whichever armed it, so a
 //! timer never waits for a busy worker.
 
-use std::sync::atomic::{AtomicU64, Ordering::*};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64 as StdAtomicU64, Ordering::*};
+use std::sync::{Arc, LazyLock};
+
+use crate::loom::sync::atomic::{AtomicU64, fence};
+use crate::loom::sync::{Mutex, MutexGuard};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -77,27 +81,17 @@ struct Driver {
     next: AtomicU64,
     /// `GLOBAL`: the worker parked until the earliest deadline, and that deadline's
     /// tick; its lock also orders the updates of `next`.
-    sleeper: Mutex<Option<(u64, Arc<Parker>)>>,
+    sleeper: Mutex<Sleeper>,
 }
 
 static DRIVER: LazyLock<Driver> = LazyLock::new(|| {
-    let n = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 1 << SHARD_BITS);
-    Driver {
-        base: Instant::now(),
-        shards: (0..n)
-            .map(|_| {
-                Padded(Shard {
-                    wheel: Mutex::new(Wheel::new()),
-                    next: AtomicU64::new(u64::MAX),
-                })
-            })
-            .collect(),
-        next: AtomicU64::new(u64::MAX),
-        sleeper: Mutex::new(None),
-    }
+    Driver::new(
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        Instant::now(),
+    )
 });
+
+type Sleeper = Option<(u64, Arc<Parker>)>;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -123,7 +117,7 @@ fn now_tick() -> u64 {
 
 /// The last tick any thread read the clock at (workers do every 61 polls and when
 /// they park): a clock that costs one load, for "waiting for how long" in dumps.
-static COARSE: AtomicU64 = AtomicU64::new(0);
+static COARSE: StdAtomicU64 = StdAtomicU64::new(0);
 
 /// Milliseconds since the driver started, as of the last clock read (see `COARSE`).
 pub(crate) fn coarse_ms() -> u64 {
@@ -134,10 +128,6 @@ pub(crate) fn coarse_ms() -> u64 {
 fn instant_of(tick: u64) -> Instant {
     let nanos = (tick as u128 * TICK_NANOS).min(u64::MAX as u128) as u64;
     DRIVER.base + Duration::from_nanos(nanos)
-}
-
-fn shard(i: usize) -> &'static Shard {
-    &DRIVER.shards[i].0
 }
 
 /// The wheel number and wheel key of a driver key.
@@ -151,32 +141,166 @@ fn split(key: Key) -> (usize, Key) {
 /// Stores wheel `s`'s earliest slot in its `next` (under its lock); returns it.
 fn publish(s: &Shard, wheel: &Wheel) -> u64 {
     let next = wheel.next_expiry().unwrap_or(u64::MAX);
-    s.next.store(next, SeqCst);
+    // Release: readers that need more order it with the fences (see `insert`).
+    s.next.store(next, Release);
     next
 }
 
-fn earliest() -> u64 {
-    DRIVER
-        .shards
-        .iter()
-        .map(|s| s.0.next.load(SeqCst))
-        .min()
-        .unwrap_or(u64::MAX)
-}
-
-/// Sets `next` to the earliest of the wheels' (caller holds `GLOBAL`). Reads the
-/// wheels again after the store, and stores again if one got earlier meanwhile: an
-/// insert that read `next` before the store may have skipped lowering it (see the
-/// module docs).
-fn recompute(_global: &MutexGuard<'_, Option<(u64, Arc<Parker>)>>) {
-    let mut min = earliest();
-    loop {
-        DRIVER.next.store(min, SeqCst);
-        let again = earliest();
-        if again >= min {
-            return;
+/// The driver's protocol, on ticks (the functions below add the clock, the bubbles
+/// and the process-wide instance); the loom models drive it directly.
+impl Driver {
+    fn new(wheels: usize, base: Instant) -> Driver {
+        Driver {
+            base,
+            shards: (0..wheels.clamp(1, 1 << SHARD_BITS))
+                .map(|_| {
+                    Padded(Shard {
+                        wheel: Mutex::new(Wheel::new()),
+                        next: AtomicU64::new(u64::MAX),
+                    })
+                })
+                .collect(),
+            next: AtomicU64::new(u64::MAX),
+            sleeper: Mutex::new(None),
         }
-        min = again;
+    }
+
+    /// The earliest of the wheels' `next`s.
+    fn earliest(&self) -> u64 {
+        self.shards
+            .iter()
+            .map(|s| s.0.next.load(SeqCst))
+            .min()
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Sets `next` to the earliest of the wheels' (the caller holds `GLOBAL`). Reads
+    /// the wheels again after the store, and stores again if one got earlier
+    /// meanwhile: an insert that read `next` before the store may have skipped
+    /// lowering it (see the module docs).
+    fn recompute(&self, _global: &MutexGuard<'_, Sleeper>) {
+        let mut min = self.earliest();
+        loop {
+            self.next.store(min, SeqCst);
+            // Pairs with the fence in `insert` (a store-then-load on each side: one
+            // of the two sees the other's store).
+            fence(SeqCst);
+            let again = self.earliest();
+            if again >= min {
+                return;
+            }
+            min = again;
+        }
+    }
+
+    /// Arms a timer due at tick `when` in wheel `hint % wheels` (or the next one
+    /// with room); returns its key and whether it is unattended (see `insert`).
+    fn insert(
+        &self,
+        when: u64,
+        waker: &Waker,
+        hint: usize,
+        on_worker: impl FnOnce() -> bool,
+    ) -> (Key, bool) {
+        let n = self.shards.len();
+        let first = hint % n;
+        let (key, earlier) = (0..n)
+            .map(|k| (first + k) % n)
+            .find_map(|i| {
+                let s = &self.shards[i].0;
+                let mut w = lock(&s.wheel);
+                if !w.has_room(1 << INDEX_BITS) {
+                    return None; // full: the next wheel
+                }
+                let key = w.insert(when, waker.clone());
+                let before = s.next.load(Relaxed);
+                let next = publish(s, &w);
+                Some((
+                    key | (i as u64) << INDEX_BITS,
+                    (next < before).then_some(next),
+                ))
+            })
+            .expect("goro: every timer wheel is full (64M timers each)");
+        let mut unattended = false;
+        // Pairs with the fence in `recompute`.
+        if earlier.is_some() {
+            fence(SeqCst);
+        }
+        if let Some(next) = earlier.filter(|&n| n < self.next.load(SeqCst)) {
+            let s = lock(&self.sleeper);
+            if next < self.next.load(SeqCst) {
+                self.next.store(next, SeqCst);
+            }
+            match &*s {
+                Some((until, p)) if *until > when => p.unpark(),
+                Some(_) => {}
+                None => unattended = !on_worker(),
+            }
+        }
+        (key, unattended)
+    }
+
+    fn set_waker(&self, key: Key, waker: &Waker) -> bool {
+        let (i, k) = split(key);
+        self.shards
+            .get(i)
+            .is_some_and(|s| lock(&s.0.wheel).set_waker(k, waker))
+    }
+
+    fn remove(&self, key: Key) -> bool {
+        let (i, k) = split(key);
+        let Some(s) = self.shards.get(i).map(|s| &s.0) else {
+            return false;
+        };
+        let w = {
+            let mut w = lock(&s.wheel);
+            let r = w.remove(k);
+            if r.is_some() && w.len() == 0 {
+                publish(s, &w);
+            }
+            r
+        };
+        // `next` stays as it was, a lower bound: the next `fire_due` after it passes
+        // finds nothing due and recomputes it (Go also deletes timers lazily).
+        let armed = w.is_some();
+        drop(w); // drop the waker outside the lock
+        armed
+    }
+
+    fn live(&self) -> usize {
+        self.shards.iter().map(|s| lock(&s.0.wheel).len()).sum()
+    }
+
+    /// Fires every timer due at tick `now` (of every wheel) into `out`.
+    fn fire_due(&self, now: u64, out: &mut Vec<Waker>) -> bool {
+        for s in self.shards.iter().map(|s| &s.0) {
+            if s.next.load(SeqCst) <= now {
+                let mut w = lock(&s.wheel);
+                w.advance(now, out);
+                publish(s, &w);
+            }
+        }
+        self.recompute(&lock(&self.sleeper));
+        !out.is_empty()
+    }
+
+    /// Becomes the sleeper if a timer is armed and no sleeper wakes earlier; returns
+    /// the tick to wake at.
+    fn claim_sleep(&self, parker: &Arc<Parker>) -> Option<u64> {
+        if self.next.load(SeqCst) == u64::MAX {
+            return None;
+        }
+        let mut s = lock(&self.sleeper);
+        // Read under the lock: no recompute is halfway (see the module docs).
+        let next = self.next.load(SeqCst);
+        match &*s {
+            _ if next == u64::MAX => None,
+            Some((until, _)) if *until <= next => None,
+            _ => {
+                *s = Some((next, parker.clone()));
+                Some(next)
+            }
+        }
     }
 }
 
@@ -190,39 +314,12 @@ pub(crate) fn insert(deadline: Instant, waker: &Waker) -> (Key, bool) {
         // A timer armed inside a synctest bubble runs on its virtual clock.
         return (b.insert_timer(deadline, waker), false);
     }
-    let when = tick_at_or_after(deadline);
-    let n = DRIVER.shards.len();
-    let first = crate::runtime::shared::shard_hint() % n;
-    let (key, earliest) = (0..n)
-        .map(|k| (first + k) % n)
-        .find_map(|i| {
-            let s = shard(i);
-            let mut w = lock(&s.wheel);
-            if !w.has_room(1 << INDEX_BITS) {
-                return None; // full: the next wheel
-            }
-            let key = w.insert(when, waker.clone());
-            let before = s.next.load(Relaxed);
-            let next = publish(s, &w);
-            Some((
-                key | (i as u64) << INDEX_BITS,
-                (next < before).then_some(next),
-            ))
-        })
-        .expect("goro: every timer wheel is full (64M timers each)");
-    let mut unattended = false;
-    if let Some(next) = earliest.filter(|&n| n < DRIVER.next.load(SeqCst)) {
-        let s = lock(&DRIVER.sleeper);
-        if next < DRIVER.next.load(SeqCst) {
-            DRIVER.next.store(next, SeqCst);
-        }
-        match &*s {
-            Some((until, p)) if *until > when => p.unpark(),
-            Some(_) => {}
-            None => unattended = !crate::runtime::shared::on_worker(),
-        }
-    }
-    (key, unattended)
+    DRIVER.insert(
+        tick_at_or_after(deadline),
+        waker,
+        crate::runtime::shared::shard_hint(),
+        crate::runtime::shared::on_worker,
+    )
 }
 
 /// Re-points an armed timer at `waker`; false if it has fired (or was removed).
@@ -231,11 +328,7 @@ pub(crate) fn set_waker(key: Key, waker: &Waker) -> bool {
         return crate::runtime::shared::current_bubble()
             .is_some_and(|b| b.set_timer_waker(key, waker));
     }
-    let (i, k) = split(key);
-    DRIVER
-        .shards
-        .get(i)
-        .is_some_and(|s| lock(&s.0.wheel).set_waker(k, waker))
+    DRIVER.set_waker(key, waker)
 }
 
 /// Disarms a timer; returns whether it was still armed (false if it fired).
@@ -244,23 +337,7 @@ pub(crate) fn remove(key: Key) -> bool {
         // Dropped outside its bubble (after it ended): the bubble drops it.
         return crate::runtime::shared::current_bubble().is_some_and(|b| b.remove_timer(key));
     }
-    let (i, k) = split(key);
-    let Some(s) = DRIVER.shards.get(i).map(|s| &s.0) else {
-        return false;
-    };
-    let w = {
-        let mut w = lock(&s.wheel);
-        let r = w.remove(k);
-        if r.is_some() && w.len() == 0 {
-            publish(s, &w);
-        }
-        r
-    };
-    // `next` stays as it was, a lower bound: the next `fire_due` after it passes
-    // finds nothing due and recomputes it (Go also deletes timers lazily).
-    let armed = w.is_some();
-    drop(w); // drop the waker outside the lock
-    armed
+    DRIVER.remove(key)
 }
 
 /// Armed timers in the process, or in the bubble of this thread (a test hook:
@@ -268,7 +345,7 @@ pub(crate) fn remove(key: Key) -> bool {
 pub(crate) fn live() -> usize {
     match crate::runtime::shared::current_bubble() {
         Some(b) => b.timers(),
-        None => DRIVER.shards.iter().map(|s| lock(&s.0.wheel).len()).sum(),
+        None => DRIVER.live(),
     }
 }
 
@@ -280,36 +357,13 @@ pub(crate) fn due() -> bool {
 
 /// Fires every due timer, moving their wakers to `out`; false if none was due.
 pub(crate) fn fire_due(out: &mut Vec<Waker>) -> bool {
-    if !due() {
-        return false;
-    }
-    let now = now_tick();
-    for s in DRIVER.shards.iter().map(|s| &s.0) {
-        if s.next.load(SeqCst) <= now {
-            let mut w = lock(&s.wheel);
-            w.advance(now, out);
-            publish(s, &w);
-        }
-    }
-    recompute(&lock(&DRIVER.sleeper));
-    !out.is_empty()
+    due() && DRIVER.fire_due(now_tick(), out)
 }
 
 /// Called by a worker about to park: if a timer is armed and no sleeper wakes earlier,
 /// become the sleeper and return the instant to wake at.
 pub(crate) fn claim_sleep(parker: &Arc<Parker>) -> Option<Instant> {
-    let next = DRIVER.next.load(SeqCst);
-    if next == u64::MAX {
-        return None;
-    }
-    let mut s = lock(&DRIVER.sleeper);
-    match &*s {
-        Some((until, _)) if *until <= next => None,
-        _ => {
-            *s = Some((next, parker.clone()));
-            Some(instant_of(next))
-        }
-    }
+    DRIVER.claim_sleep(parker).map(instant_of)
 }
 
 /// Whether timers are armed while no worker sleeps on them.
@@ -356,13 +410,76 @@ mod tests {
         let w = Waker::noop();
         let soon = Instant::now() + Duration::from_millis(1);
         let (k, _) = insert(soon, w);
-        assert!(DRIVER.next.load(SeqCst) <= earliest());
+        assert!(DRIVER.next.load(SeqCst) <= DRIVER.earliest());
         assert!(DRIVER.next.load(SeqCst) <= tick_at_or_after(soon));
         assert!(remove(k));
-        assert!(DRIVER.next.load(SeqCst) <= earliest());
+        assert!(DRIVER.next.load(SeqCst) <= DRIVER.earliest());
         std::thread::sleep(Duration::from_millis(2));
         let mut out = Vec::new();
         fire_due(&mut out);
-        assert!(DRIVER.next.load(SeqCst) <= earliest());
+        assert!(DRIVER.next.load(SeqCst) <= DRIVER.earliest());
+    }
+}
+
+/// Loom models of the real driver's `next` protocol (two wheels): whatever the
+/// interleaving of an insert with a fire and its recompute, `next` ends at or below
+/// the earliest armed slot, so no worker can sleep past a deadline.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+
+    fn model(armed: u64, fire_at: u64) {
+        loom::model(move || {
+            let d = loom::sync::Arc::new(Driver::new(2, Instant::now()));
+            d.insert(armed, Waker::noop(), 0, || true);
+            let d2 = d.clone();
+            let a = loom::thread::spawn(move || {
+                d2.insert(5, Waker::noop(), 1, || true);
+            });
+            let mut out = Vec::new();
+            d.fire_due(fire_at, &mut out);
+            a.join().unwrap();
+            assert!(
+                d.next.load(SeqCst) <= d.earliest(),
+                "next {} above the earliest slot {}",
+                d.next.load(SeqCst),
+                d.earliest()
+            );
+        });
+    }
+
+    /// A worker claims the sleep (until the earliest deadline it sees) and parks
+    /// while another arms an earlier timer on the other wheel: either the claim sees
+    /// the new deadline, or the insert sees the sleeper and unparks it. A lost
+    /// wake-up leaves the worker parked forever, which loom reports as a deadlock.
+    #[test]
+    fn an_earlier_timer_wakes_the_sleeper() {
+        loom::model(|| {
+            let d = loom::sync::Arc::new(Driver::new(2, Instant::now()));
+            d.insert(10, Waker::noop(), 0, || true);
+            let d2 = d.clone();
+            let a = loom::thread::spawn(move || {
+                d2.insert(5, Waker::noop(), 1, || true);
+            });
+            let parker = Arc::new(Parker::new());
+            if let Some(until) = d.claim_sleep(&parker) {
+                if until > 5 {
+                    parker.park(None);
+                }
+            }
+            a.join().unwrap();
+        });
+    }
+
+    /// An insert on one wheel races a recompute that fires nothing.
+    #[test]
+    fn insert_races_a_recompute() {
+        model(10, 3);
+    }
+
+    /// An insert on one wheel races a fire on the other, which raises that wheel.
+    #[test]
+    fn insert_races_a_fire() {
+        model(2, 3);
     }
 }
